@@ -1,0 +1,38 @@
+"""``python -m offline_irsa``: serve the offline IRSA, or run notebooks against it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m offline_irsa", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve SIA v1, IBE data and a Firefly stand-in until stopped")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    serve.add_argument("--port", type=int, default=8765, help="port (0 picks a free one; default 8765)")
+    serve.add_argument("--verbose", action="store_true", help="log every request")
+    run = commands.add_parser("run", help="execute MyST notebooks end to end against the offline IRSA")
+    run.add_argument("notebooks", nargs="*", default=["notebooks"], help="notebook files or folders")
+    run.add_argument("--out", default="_build/executed", help="where executed .ipynb files go")
+    run.add_argument("--live", action="store_true", help="use the real IRSA instead")
+    args = parser.parse_args(argv)
+
+    if args.command == "serve":
+        from offline_irsa.server import OfflineIRSA
+
+        server = OfflineIRSA(args.host, args.port, quiet=not args.verbose)
+        print(server.describe(), "\nPress Ctrl+C to stop.", flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        return 0
+    from offline_irsa.harness import run_notebooks
+
+    return run_notebooks(args.notebooks, args.out, live=args.live)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,204 @@
+"""The offline IRSA: one HTTP server on loopback with SIA v1, IBE data and Firefly.
+
+``OfflineIRSA`` runs it in a thread of the calling process (``start``/``stop``, or as a
+context manager); ``OfflineIRSA.spawn`` runs it as a subprocess (``python -m offline_irsa
+serve``) and returns a handle with the same URLs. The paths are IRSA's own, so a client
+whose ``https://irsa.ipac.caltech.edu`` is routed here (see ``routing``) needs no change.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from offline_irsa.services import firefly, ibe, sia
+
+SIA_PATH = "/ibe/sia/twomass/allsky/allsky"
+DATA_PATH = "/ibe/data/twomass/allsky/allsky"
+FIREFLY_PATHS = ("/firefly", "/irsaviewer")  # our own Firefly, and IRSA's public viewer
+RECORD_PATH = "/_offline/firefly/actions"
+
+_rules = [
+    Rule("/", endpoint="index"),
+    Rule(SIA_PATH, endpoint="sia", methods=["GET", "POST"]),
+    Rule(f"{DATA_PATH}/<path:path>", endpoint="data"),
+    Rule(RECORD_PATH, endpoint="record", methods=["GET", "DELETE"]),
+]
+for _base in FIREFLY_PATHS:
+    _rules += [
+        Rule(f"{_base}/healthz", endpoint="healthz", defaults={"viewer": _base}),
+        Rule(f"{_base}/sticky/CmdSrv", endpoint="command", methods=["GET", "POST"], defaults={"viewer": _base}),
+        Rule(f"{_base}/CmdSrv/sync", endpoint="command", methods=["GET", "POST"], defaults={"viewer": _base}),
+        Rule(f"{_base}/", endpoint="viewer", defaults={"viewer": _base}),
+        Rule(f"{_base}/<name>.html", endpoint="viewer", defaults={"viewer": _base}),
+    ]
+URLS = Map(_rules, strict_slashes=False, merge_slashes=False)
+
+INDEX = """offline_irsa: a local stand-in for IRSA, serving SYNTHETIC 2MASS-like data.
+Nothing here is a real observation.
+
+SIA v1 (2MASS All-Sky atlas): {base}{sia}?POS=314.30417,77.595559&SIZE=0.01
+IBE data and cutouts:         {base}{data}/...
+Firefly stand-in:             {base}/firefly   (also at {base}/irsaviewer)
+What Firefly was asked:       {base}{record}
+"""
+
+
+class Application:
+    """The WSGI application; ``firefly`` holds what clients sent to the viewer."""
+
+    def __init__(self) -> None:
+        self.firefly = firefly.FireflyRecorder()
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        request.max_content_length = firefly.MAX_UPLOAD_BYTES
+        try:
+            endpoint, args = URLS.bind_to_environ(environ).match()
+            response = self.dispatch(request, endpoint, args)
+        except NotFound:
+            response = Response(f"Not found: {request.path}\n(offline_irsa serves only 2MASS allsky SIA v1, "
+                                "its IBE data and a Firefly stand-in)\n", status=404, mimetype="text/plain")
+        except HTTPException as err:
+            response = err
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request, endpoint: str, args: dict) -> Response:
+        if endpoint == "sia":
+            return sia.respond(request)
+        if endpoint == "data":
+            return ibe.respond(request, args["path"])
+        if endpoint == "healthz":
+            return Response("OK", mimetype="text/plain")
+        if endpoint == "command":
+            return firefly.command(request, self.firefly, args["viewer"])
+        if endpoint == "viewer":
+            return firefly.viewer_page(request, self.firefly)
+        if endpoint == "record":
+            return firefly.record_endpoint(request, self.firefly)
+        base = request.host_url.rstrip("/")
+        return Response(INDEX.format(base=base, sia=SIA_PATH, data=DATA_PATH, record=RECORD_PATH),
+                        mimetype="text/plain")
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs) -> None:  # one line per request is noise in tests
+        pass
+
+
+@dataclass
+class ServedURLs:
+    """Where the stand-in answers: ``base`` stands in for https://irsa.ipac.caltech.edu."""
+
+    base: str
+
+    @property
+    def sia(self) -> str:
+        return self.base + SIA_PATH
+
+    @property
+    def data(self) -> str:
+        return self.base + DATA_PATH
+
+    @property
+    def firefly(self) -> str:
+        return self.base + FIREFLY_PATHS[0]
+
+    @property
+    def irsaviewer(self) -> str:
+        return self.base + FIREFLY_PATHS[1]
+
+    @property
+    def firefly_record(self) -> str:
+        return self.base + RECORD_PATH
+
+    def describe(self) -> str:
+        return "\n".join([
+            "offline_irsa: serving SYNTHETIC 2MASS-like data (not real observations)",
+            f"  IRSA base (stands in for https://irsa.ipac.caltech.edu): {self.base}",
+            f"  SIA v1, 2MASS All-Sky atlas: {self.sia}",
+            f"  IBE data and cutouts:        {self.data}/",
+            f"  Firefly (FIREFLY_URL):       {self.firefly}",
+            f"  IRSA viewer:                 {self.irsaviewer}",
+            f"  Firefly record:              {self.firefly_record}",
+        ])
+
+
+class OfflineIRSA(ServedURLs):
+    """The stand-in served from a thread of this process."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, quiet: bool = True) -> None:
+        self.app = Application()
+        self._server: BaseWSGIServer = make_server(
+            host, port, self.app, threaded=True, request_handler=_QuietHandler if quiet else None
+        )
+        self._thread: threading.Thread | None = None
+        super().__init__(f"http://{host}:{self._server.server_port}")
+
+    @property
+    def received(self) -> firefly.FireflyRecorder:
+        """Everything clients sent to the Firefly stand-in."""
+        return self.app.firefly
+
+    def start(self) -> OfflineIRSA:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="offline-irsa", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def __enter__(self) -> OfflineIRSA:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @staticmethod
+    def spawn(host: str = "127.0.0.1", port: int = 0, timeout: float = 60) -> SpawnedIRSA:
+        """Run ``python -m offline_irsa serve`` and wait until it says where it listens."""
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "offline_irsa", "serve", "--host", host, "--port", str(port)],
+            stdout=subprocess.PIPE, text=True,
+        )
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            for line in proc.stdout:
+                if "IRSA base" in line:
+                    return SpawnedIRSA(line.rsplit(" ", 1)[-1].strip(), proc)
+        finally:
+            timer.cancel()
+        proc.kill()
+        raise RuntimeError(f"offline_irsa serve exited with {proc.wait()} before it was ready")
+
+
+class SpawnedIRSA(ServedURLs):
+    """The stand-in running as a subprocess."""
+
+    def __init__(self, base: str, process: subprocess.Popen) -> None:
+        super().__init__(base)
+        self.process = process
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout:
+            self.process.stdout.close()

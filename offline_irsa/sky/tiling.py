@@ -1,0 +1,246 @@
+"""How the synthetic 2MASS survey tiles the sky into scans and atlas images.
+
+The layout follows the 2MASS All-Sky atlas (Explanatory Supplement, section IV.1):
+scans 6 degrees long in declination and 8.5 arcmin wide, each cut into 23 atlas
+images per band (22 of 512x1024 pixels and one of 512x698), 1 arcsec pixels in SIN
+projection, neighbouring images overlapping. J, H and Ks share one pixel grid, so a
+tile here stands for the same three images in every band.
+
+Choices where the real survey's bookkeeping is not documented for us:
+
+* Scans live in 30 declination belts of 6 degrees. Each scan runs ``SCAN_MARGIN``
+  past both ends of its belt, so belts overlap and the poles fall inside images.
+* Scans in a belt are spread evenly in RA, ``SCAN_SPACING`` apart at the belt's
+  edge nearest the equator (the belt's widest row).
+* Scan ``g`` (counted over the whole sky, south to north) was observed on night
+  ``g // SCANS_PER_NIGHT`` after ``FIRST_NIGHT``; ``scanno`` counts scans within a night.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+PIXEL_SCALE_DEG = 1.0 / 3600.0
+NAXIS1 = 512
+FULL_NAXIS2 = 1024
+SHORT_NAXIS2 = 698
+TILES_PER_SCAN = 23
+BELT_HEIGHT_DEG = 6.0
+N_BELTS = 30
+SCAN_MARGIN_DEG = 60.0 / 3600.0
+SCAN_SPACING_DEG = 8.5 / 60.0
+SCANS_PER_NIGHT = 80
+FIRST_NIGHT = _dt.date(1997, 6, 7)
+MAX_TWIST_DEG = 0.005
+BANDS = ("j", "h", "k")
+
+# Along a scan: 22 full images then the short one, overlapping evenly.
+_SCAN_LENGTH = BELT_HEIGHT_DEG * 3600.0 + 2 * SCAN_MARGIN_DEG * 3600.0  # arcsec
+_OVERLAP = ((TILES_PER_SCAN - 1) * FULL_NAXIS2 + SHORT_NAXIS2 - _SCAN_LENGTH) / (TILES_PER_SCAN - 1)
+_STEP = FULL_NAXIS2 - _OVERLAP
+_TILE_OFFSETS = np.array(
+    [FULL_NAXIS2 / 2 + t * _STEP for t in range(TILES_PER_SCAN - 1)] + [_SCAN_LENGTH - SHORT_NAXIS2 / 2]
+)  # arcsec from the scan's southern end to each tile centre
+# Half-diagonal of a full tile: no pixel of a tile is further than this from its centre.
+TILE_RADIUS_DEG = math.hypot(NAXIS1 / 2, FULL_NAXIS2 / 2) * PIXEL_SCALE_DEG
+
+
+def _belt_south(belt: np.ndarray | int) -> np.ndarray:
+    return -90.0 + BELT_HEIGHT_DEG * np.asarray(belt)
+
+
+def _scans_in_belt(belt: int) -> int:
+    south, north = -90.0 + BELT_HEIGHT_DEG * belt, -90.0 + BELT_HEIGHT_DEG * (belt + 1)
+    widest = 0.0 if south < 0 < north else min(abs(south), abs(north))
+    return math.ceil(360.0 * math.cos(math.radians(widest)) / SCAN_SPACING_DEG)
+
+
+SCANS_PER_BELT = np.array([_scans_in_belt(b) for b in range(N_BELTS)])
+_FIRST_SCAN_OF_BELT = np.concatenate([[0], np.cumsum(SCANS_PER_BELT)])
+N_SCANS = int(_FIRST_SCAN_OF_BELT[-1])
+
+
+def tile_center(belt, scan, tile):
+    """RA and Dec (degrees) of tile centres; arguments broadcast as arrays."""
+    belt, scan, tile = np.asarray(belt), np.asarray(scan), np.asarray(tile)
+    ra = (scan + 0.5) * 360.0 / SCANS_PER_BELT[belt]
+    dec = _belt_south(belt) - SCAN_MARGIN_DEG + _TILE_OFFSETS[tile] / 3600.0
+    return ra, dec
+
+
+def tile_twist(belt, scan):
+    """Small deterministic rotation (CROTA2, degrees) of every image in a scan."""
+    g = _FIRST_SCAN_OF_BELT[np.asarray(belt)] + np.asarray(scan)
+    return ((g * 2654435761) % 1000 / 999.0 - 0.5) * 2 * MAX_TWIST_DEG
+
+
+def tile_naxis2(tile):
+    return np.where(np.asarray(tile) == TILES_PER_SCAN - 1, SHORT_NAXIS2, FULL_NAXIS2)
+
+
+def unit_vectors(ra, dec) -> np.ndarray:
+    """Cartesian unit vectors (..., 3) for RA/Dec in degrees."""
+    ra, dec = np.radians(ra), np.radians(dec)
+    return np.stack([np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)], axis=-1)
+
+
+def local_frame(ra, dec):
+    """East, north and outward unit vectors at a sky position (each (..., 3))."""
+    ra, dec = np.radians(ra), np.radians(dec)
+    east = np.stack([-np.sin(ra), np.cos(ra), np.zeros_like(ra)], axis=-1)
+    north = np.stack([-np.sin(dec) * np.cos(ra), -np.sin(dec) * np.sin(ra), np.cos(dec)], axis=-1)
+    return east, north, unit_vectors(np.degrees(ra), np.degrees(dec))
+
+
+def tile_corners(belt, scan, tile) -> np.ndarray:
+    """Unit vectors (n, 4, 3) of the outer pixel corners of tiles, counter-clockwise.
+
+    Pixel x runs west (CDELT1 < 0) and y north, rotated by CROTA2, in SIN projection.
+    """
+    ra, dec = tile_center(belt, scan, tile)
+    rho = np.radians(tile_twist(belt, scan))
+    half_w = NAXIS1 / 2 * PIXEL_SCALE_DEG
+    half_h = tile_naxis2(tile) / 2 * PIXEL_SCALE_DEG
+    # (pixel dx, pixel dy) signs of the corners, ordered counter-clockwise on the sky.
+    signs = np.array([[-1, -1], [-1, 1], [1, 1], [1, -1]], dtype=float)
+    dx = signs[:, 0][None, :] * half_w  # degrees along pixel x, (n, 4)
+    dy = signs[:, 1][None, :] * np.atleast_1d(half_h)[:, None]
+    cdelt1, cdelt2 = -1.0, 1.0
+    c, s = np.cos(rho)[..., None], np.sin(rho)[..., None]
+    x = np.radians(cdelt1 * dx * c - cdelt2 * dy * s)  # intermediate world coords
+    y = np.radians(cdelt1 * dx * s + cdelt2 * dy * c)
+    east, north, out = local_frame(np.atleast_1d(ra), np.atleast_1d(dec))
+    z = np.sqrt(1.0 - x**2 - y**2)
+    return x[..., None] * east[:, None, :] + y[..., None] * north[:, None, :] + z[..., None] * out[:, None, :]
+
+
+@dataclass(frozen=True)
+class AtlasTile:
+    """One atlas-image footprint: the same pixels in J, H and Ks."""
+
+    belt: int
+    scan: int
+    tile: int
+
+    @property
+    def scan_id(self) -> int:
+        return int(_FIRST_SCAN_OF_BELT[self.belt]) + self.scan
+
+    @cached_property
+    def center(self) -> tuple[float, float]:
+        ra, dec = tile_center(self.belt, self.scan, self.tile)
+        return float(ra), float(dec)
+
+    @property
+    def naxis2(self) -> int:
+        return int(tile_naxis2(self.tile))
+
+    @property
+    def twist(self) -> float:
+        return float(tile_twist(self.belt, self.scan))
+
+    @property
+    def night(self) -> _dt.date:
+        return FIRST_NIGHT + _dt.timedelta(days=self.scan_id // SCANS_PER_NIGHT)
+
+    @property
+    def ordate(self) -> str:
+        return self.night.strftime("%y%m%d")
+
+    @property
+    def hemisphere(self) -> str:
+        """Which telescope: Mt. Hopkins ('n') for northern belts, CTIO ('s') otherwise."""
+        return "n" if _belt_south(self.belt) >= 0 else "s"
+
+    @property
+    def scanno(self) -> int:
+        return self.scan_id % SCANS_PER_NIGHT + 1
+
+    @property
+    def scandir(self) -> str:
+        return "n" if self.scan % 2 == 0 else "s"
+
+    @property
+    def image_number(self) -> int:
+        """Four-digit image number in the file name (first frame of the image)."""
+        return 8 + 12 * self.tile
+
+    @property
+    def coadd_key(self) -> int:
+        return self.scan_id * TILES_PER_SCAN + self.tile + 1
+
+    def fname(self, band: str) -> str:
+        return f"{band}i{self.scanno:03d}{self.image_number:04d}.fits.gz"
+
+    def path(self, band: str) -> str:
+        """Path of the image below IBE's 2MASS allsky data root."""
+        return f"{self.ordate}{self.hemisphere}/s{self.scanno:03d}/image/{self.fname(band)}"
+
+    def corners(self) -> np.ndarray:
+        return tile_corners(self.belt, self.scan, self.tile)[0]
+
+    @classmethod
+    def from_path(cls, path: str) -> tuple[AtlasTile, str]:
+        """Parse ``{ordate}{hemisphere}/s{scanno}/image/{fname}``; ValueError if no such image."""
+        parts = path.split("/")
+        if len(parts) != 4 or parts[2] != "image" or len(parts[0]) != 7 or len(parts[1]) != 4:
+            raise ValueError(f"not an atlas image path: {path}")
+        ordate, hemisphere, scan_dir, fname = parts[0][:6], parts[0][6], parts[1], parts[3]
+        try:
+            night = (_dt.datetime.strptime(ordate, "%y%m%d").date() - FIRST_NIGHT).days
+            scanno = int(scan_dir[1:])
+            band, kind, name_scanno, number = fname[0], fname[1], int(fname[2:5]), int(fname[5:9])
+        except ValueError as err:
+            raise ValueError(f"not an atlas image path: {path}") from err
+        scan_id = night * SCANS_PER_NIGHT + scanno - 1
+        tile, rest = divmod(number - 8, 12)
+        if not (
+            scan_dir[0] == "s" and band in BANDS and kind == "i" and fname[9:] == ".fits.gz"
+            and name_scanno == scanno and 1 <= scanno <= SCANS_PER_NIGHT and 0 <= scan_id < N_SCANS
+            and rest == 0 and 0 <= tile < TILES_PER_SCAN
+        ):
+            raise ValueError(f"no such atlas image: {path}")
+        belt = int(np.searchsorted(_FIRST_SCAN_OF_BELT, scan_id, side="right") - 1)
+        found = cls(belt, scan_id - int(_FIRST_SCAN_OF_BELT[belt]), tile)
+        if found.hemisphere != hemisphere or found.path(band) != path:
+            raise ValueError(f"no such atlas image: {path}")
+        return found, band
+
+
+def tiles_near(ra: float, dec: float, radius: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(belt, scan, tile) arrays of every tile whose centre lies within ``radius`` degrees
+    of (ra, dec), found by arithmetic on the layout rather than by scanning the sky."""
+    centre = unit_vectors(ra, dec)
+    lo, hi = dec - radius, dec + radius
+    out = []
+    for belt in range(N_BELTS):
+        south = float(_belt_south(belt)) - SCAN_MARGIN_DEG
+        if hi < south or lo > south + BELT_HEIGHT_DEG + 2 * SCAN_MARGIN_DEG:
+            continue
+        tile_dec = south + _TILE_OFFSETS / 3600.0
+        tiles = np.nonzero((tile_dec >= lo) & (tile_dec <= hi))[0]
+        if tiles.size == 0:
+            continue
+        n = int(SCANS_PER_BELT[belt])
+        if 90.0 - max(abs(lo), abs(hi)) <= radius or radius >= 90:
+            scans = np.arange(n)
+        else:
+            # Half-width in RA of the cap, at its widest (furthest from the equator) row.
+            widest = math.radians(min(89.9999, max(abs(lo), abs(hi))))
+            half = math.degrees(math.asin(min(1.0, math.sin(math.radians(radius)) / math.cos(widest))))
+            first = math.floor((ra - half) * n / 360.0 - 0.5)
+            last = math.ceil((ra + half) * n / 360.0 - 0.5)
+            scans = np.unique(np.arange(first, last + 1) % n)
+        b, s, t = np.broadcast_arrays(belt, scans[:, None], tiles[None, :])
+        out.append((b.ravel(), s.ravel(), t.ravel()))
+    if not out:
+        return (np.zeros(0, int),) * 3
+    belt, scan, tile = (np.concatenate(a) for a in zip(*out))
+    cra, cdec = tile_center(belt, scan, tile)
+    close = unit_vectors(cra, cdec) @ centre >= math.cos(math.radians(radius))
+    return belt[close], scan[close], tile[close]
