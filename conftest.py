@@ -1,0 +1,82 @@
+"""pytest runs every MyST notebook under this folder with nbval, offline by default.
+
+A notebook is a ``.md`` file with jupytext front matter. Before the first one runs, the
+offline IRSA starts and kernels are pointed at it (``offline_irsa.harness``); notebooks
+keep IRSA's real URLs. ``--live`` (or OFFLINE_IRSA_LIVE=1) runs them against the real
+IRSA instead, and skips them with the reason when IRSA cannot be reached. A cell that
+prints an error or a traceback to stderr fails even if it did not raise.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import defaultdict
+
+import pytest
+from nbval.plugin import IPyNbCell, IPyNbFile, find_comment_markers, find_metadata_tags
+
+from offline_irsa import harness as nbharness
+
+_running: dict = {}  # "session": the Harness; "skip": why live mode cannot run
+
+
+def pytest_addoption(parser):
+    parser.addoption("--live", action="store_true", help="run notebooks against the real IRSA and Firefly")
+
+
+def live_mode(config) -> bool:
+    return bool(config.getoption("--live")) or nbharness.live_requested()
+
+
+def running_harness(config) -> nbharness.Harness:
+    """The session's harness, started on first use and stopped when the session ends."""
+    if "session" not in _running:
+        live = live_mode(config)
+        if live and "skip" not in _running:
+            _running["skip"] = nbharness.live_unreachable_reason()
+        if live and _running["skip"]:
+            pytest.skip(_running["skip"])
+        _running["session"] = nbharness.Harness(live=live).start()
+        config.add_cleanup(lambda: _running.pop("session").stop())
+    return _running["session"]
+
+
+@pytest.fixture(scope="session")
+def notebook_harness(request) -> nbharness.Harness:
+    return running_harness(request.config)
+
+
+def pytest_collect_file(file_path, parent):
+    if nbharness.is_notebook(file_path):
+        return MystNotebook.from_parent(parent, path=file_path)
+    return None
+
+
+class MystNotebook(IPyNbFile):
+    """An nbval notebook read from MyST markdown, run with the harness in place."""
+
+    def setup(self):
+        running_harness(self.config)
+        super().setup()
+
+    def collect(self):
+        self.nb = nbharness.read_notebook(self.path)
+        code_cells = [cell for cell in self.nb.cells if cell.cell_type == "code"]
+        for number, cell in enumerate(code_cells):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                options = defaultdict(bool, find_metadata_tags(cell.metadata))
+                options.update(dict(find_comment_markers(cell.source)))
+            options.setdefault("check", self.compare_outputs)
+            yield StderrCheckedCell.from_parent(self, name=f"Cell {number}", cell_num=number, cell=cell,
+                                                options=options)
+
+
+class StderrCheckedCell(IPyNbCell):
+    """A notebook cell that also fails when it printed an error to stderr."""
+
+    def runtest(self):
+        super().runtest()
+        errors = nbharness.stderr_errors(self.test_outputs or [])
+        if errors:
+            self.raise_cell_error("Cell printed an error to stderr", "\n".join(errors))
