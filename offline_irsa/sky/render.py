@@ -45,6 +45,7 @@ def header(tile: AtlasTile, band: str) -> fits.Header:
     hdr["CRVAL1"], hdr["CRVAL2"] = ra, dec
     hdr["CDELT1"], hdr["CDELT2"] = -PIXEL_SCALE_DEG, PIXEL_SCALE_DEG
     hdr["CROTA2"] = tile.twist
+    hdr["RADESYS"] = ("ICRS", "SIA POS and the tiling are ICRS")
     hdr["EQUINOX"] = 2000.0
     hdr["BUNIT"] = "DN"
     hdr["ORDATE"] = (tile.ordate, "observation night (yymmdd)")

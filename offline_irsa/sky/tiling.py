@@ -10,8 +10,9 @@ Choices where the real survey's bookkeeping is not documented for us:
 
 * Scans live in 30 declination belts of 6 degrees. Each scan runs ``SCAN_MARGIN``
   past both ends of its belt, so belts overlap and the poles fall inside images.
-* Scans in a belt are spread evenly in RA, ``SCAN_SPACING`` apart at the belt's
-  edge nearest the equator (the belt's widest row).
+* Scans in a belt are spread evenly in RA, ``SCAN_SPACING`` (8') apart at the belt's
+  edge nearest the equator (the belt's widest row), so that neighbouring scans, 8.5'
+  wide, overlap by at least 30" everywhere.
 * Scan ``g`` (counted over the whole sky, south to north) was observed on night
   ``g // SCANS_PER_NIGHT`` after ``FIRST_NIGHT``; ``scanno`` counts scans within a night.
 """
@@ -33,7 +34,7 @@ TILES_PER_SCAN = 23
 BELT_HEIGHT_DEG = 6.0
 N_BELTS = 30
 SCAN_MARGIN_DEG = 60.0 / 3600.0
-SCAN_SPACING_DEG = 8.5 / 60.0
+SCAN_SPACING_DEG = 8.0 / 60.0
 SCANS_PER_NIGHT = 80
 FIRST_NIGHT = _dt.date(1997, 6, 7)
 MAX_TWIST_DEG = 0.005
