@@ -31,6 +31,7 @@ from offline_irsa.routing import ENV_VAR, IRSA_HOST
 
 LIVE_ENV_VAR = "OFFLINE_IRSA_LIVE"
 LIVE_PROBE = "https://irsa.ipac.caltech.edu/ibe/sia/twomass/allsky/allsky?FORMAT=METADATA"
+LIVE_PROBE_ENV_VAR = "OFFLINE_IRSA_LIVE_PROBE"  # another URL to try, e.g. in tests
 SKIP_DIRS = {".git", ".tox", ".venv", "venv", "_build", "node_modules", "site-packages", ".ipynb_checkpoints"}
 STARTUP = "from offline_irsa import routing\nrouting.activate()\n"
 # What in a cell's stderr counts as an error although the cell did not raise.
@@ -43,8 +44,9 @@ def live_requested() -> bool:
 
 def live_unreachable_reason(timeout: float = 15) -> str | None:
     """None if IRSA's SIA v1 service answers, else why not (for a skip message)."""
+    probe = os.environ.get(LIVE_PROBE_ENV_VAR, LIVE_PROBE)
     try:
-        with urllib.request.urlopen(LIVE_PROBE, timeout=timeout) as response:
+        with urllib.request.urlopen(probe, timeout=timeout) as response:
             response.read(200)
         return None
     except OSError as err:
@@ -154,11 +156,18 @@ class Harness:
         self.stop()
 
 
-def execute(path: Path, timeout: int = 600):
-    """Run a notebook in a fresh kernel (in the current environment); returns it executed."""
+def execute(path: Path, timeout: int = 600, probe: str | None = None):
+    """Run a notebook in a fresh kernel (in the current environment); returns it executed.
+
+    ``probe`` is code run after the last cell, in the same kernel: tests use it to look at
+    what the notebook computed without adding anything to the notebook itself.
+    """
+    import nbformat
     from nbclient import NotebookClient
 
     nb = read_notebook(path)
+    if probe:
+        nb.cells.append(nbformat.v4.new_code_cell(probe))
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
     # As nbval does: the kernel's own start-up log is not part of any cell's output.
     client.execute(stderr=subprocess.DEVNULL)

@@ -1,0 +1,152 @@
+"""What a reader of the 2MASS SIA v1 tutorial sees, checked after running it offline.
+
+The notebook runs once, unmodified, in a fresh kernel; a probe run afterwards in the same
+kernel saves what it computed. The checks are made here with astropy, independently.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import io
+import json
+import os
+import re
+from pathlib import Path
+
+import astropy.units as u
+import matplotlib.image
+import numpy as np
+import pytest
+import requests
+from astropy.coordinates import SkyCoord
+from astropy.io import fits
+from astropy.table import Table
+from astropy.wcs import WCS
+
+from offline_irsa.harness import execute
+from offline_irsa.routing import rewrite
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "2mass-sia-v1.md"
+TARGET = SkyCoord(314.30417, 77.595559, unit="deg")
+
+PROBE = """
+import json, astropy.config.paths
+import astropy.units as u
+import matplotlib.image
+import numpy as np
+out = {out!r}
+np.save(out + "/cutout.npy", cutout.data)
+open(out + "/cutout_wcs.txt", "w").write(cutout.wcs.to_header_string())
+images.write(out + "/images.ecsv")
+h_images.write(out + "/h_images.ecsv")
+json.dump({{"image_url": image_url, "channel": fc.channel,
+            "cache": str(astropy.config.paths.get_cache_dir_path())}}, open(out + "/facts.json", "w"))
+"""
+
+
+def user_cache_files() -> set[str]:
+    """Files in the astropy caches a live run would read (both old and new locations)."""
+    home = Path(os.environ.get("HOME", "~")).expanduser()
+    places = [home / ".astropy" / "cache", home / ".cache" / "astropy"]
+    return {str(p) for place in places if place.is_dir() for p in place.rglob("*")}
+
+
+@pytest.fixture(scope="module")
+def run(notebook_harness, tmp_path_factory):
+    if notebook_harness.live:
+        pytest.skip("these checks read the offline Firefly record")
+    out = tmp_path_factory.mktemp("tutorial")
+    before = user_cache_files()
+    nb = execute(NOTEBOOK, probe=PROBE.format(out=str(out)))
+    facts = json.loads((out / "facts.json").read_text())
+    return {
+        "nb": nb, "out": out, "facts": facts, "harness": notebook_harness,
+        "images": Table.read(out / "images.ecsv"), "h_images": Table.read(out / "h_images.ecsv"),
+        "cache_before": before, "cache_after": user_cache_files(),
+    }
+
+
+def outputs_of(nb, source_fragment: str) -> list[dict]:
+    cells = [c for c in nb.cells if c.cell_type == "code" and source_fragment in c.source]
+    assert len(cells) == 1, source_fragment
+    return cells[0].outputs
+
+
+def fetch_image(harness, url: str) -> fits.PrimaryHDU:
+    response = requests.get(rewrite(url, harness.server.base), timeout=60)
+    response.raise_for_status()
+    return fits.open(io.BytesIO(gzip.decompress(response.content)))[0]
+
+
+def test_search_finds_h_band_images_that_contain_the_whole_box(run):
+    images, h_images = run["images"], run["h_images"]
+    assert len(images) >= 3 and set(images["filter"]) == {"j", "h", "k"}
+    assert len(h_images) == int(np.sum(images["filter"] == "h")) >= 1
+    assert set(h_images["filter"]) == {"h"} and all("H-Band" in t for t in h_images["sia_title"])
+    for url in h_images["sia_url"]:
+        hdu = fetch_image(run["harness"], url)
+        wcs = WCS(hdu.header)
+        assert hdu.header["FILTER"] == "h"
+        ny, nx = hdu.data.shape
+        # INTERSECT=COVERS: the target and the whole 1' box around it are on the image
+        for dra, ddec in [(0, 0), (-30, -30), (30, -30), (30, 30), (-30, 30)]:
+            corner = TARGET.spherical_offsets_by(dra * u.arcsec, ddec * u.arcsec)
+            x, y = wcs.world_to_pixel(corner)
+            assert -0.5 <= x <= nx - 0.5 and -0.5 <= y <= ny - 0.5
+
+
+def test_header_shown_belongs_to_the_chosen_h_band_image(run):
+    url = run["facts"]["image_url"]
+    assert url == run["h_images"]["sia_url"][0]
+    assert re.match(r"https://irsa\.ipac\.caltech\.edu/ibe/data/twomass/allsky/allsky/\d{6}n/s\d{3}/image/hi", url)
+    shown = "".join(o.get("text", "") for o in outputs_of(run["nb"], "hdulist = fits.open(image_url)"))
+    header = fetch_image(run["harness"], url).header
+    assert f"Image: {url}" in shown
+    for key in ("FILTER", "ORDATE", "SCANNO", "MAGZP"):
+        assert re.search(rf"^{key}\s+=\s+{re.escape(repr(header[key]))}\s+/", shown, re.M), key
+    assert header["FILTER"] == "h"
+
+
+def test_firefly_was_asked_to_show_that_image(run):
+    received = run["harness"].server.received
+    channel = run["facts"]["channel"]
+    assert channel == run["harness"].channel  # the lab client, as JupyterLab's extension would give
+    types = [a.type for a in received.actions(channel)]
+    assert "StartLabWindow" in types
+    assert run["facts"]["image_url"] in received.shown_image_urls(channel)
+    said = "".join(o.get("text", "") for o in outputs_of(run["nb"], "make_lab_client"))
+    assert "JupyterLab tab" in said
+
+
+def test_cutout_is_60_pixels_square_with_the_star_at_its_centre(run):
+    data = np.load(run["out"] / "cutout.npy")
+    assert data.shape == (60, 60)
+    bright = data > (np.median(data) + data.max()) / 2
+    ys, xs = np.nonzero(bright)
+    weights = data[bright] - np.median(data)
+    cx, cy = np.average(xs, weights=weights), np.average(ys, weights=weights)
+    assert abs(cx - 29.5) < 1.0 and abs(cy - 29.5) < 1.0
+    wcs = WCS(fits.Header.fromstring((run["out"] / "cutout_wcs.txt").read_text()))
+    x, y = wcs.world_to_pixel(TARGET)
+    assert abs(x - 29.5) <= 0.5 and abs(y - 29.5) <= 0.5
+
+
+def test_the_cutout_figure_is_shown(run):
+    pngs = [o["data"]["image/png"] for o in outputs_of(run["nb"], "projection=cutout.wcs") if "data" in o
+            and "image/png" in o["data"]]
+    assert len(pngs) == 1
+    image = matplotlib.image.imread(io.BytesIO(base64.b64decode(pngs[0])))
+    assert image.shape[0] > 200 and image.shape[1] > 200
+    assert np.std(image[..., :3]) > 0.05  # not a blank canvas
+
+
+def test_server_side_cutout_matches(run):
+    shown = "".join(o.get("text", "") for o in outputs_of(run["nb"], "cutout_url ="))
+    assert "Server-side cutout shape: (60, 60)" in shown
+
+
+def test_offline_run_leaves_the_users_cache_alone(run):
+    private = run["facts"]["cache"]
+    assert private.startswith(os.environ["ASTROPY_CACHE_DIR"].rsplit("/", 1)[0])
+    assert run["cache_after"] == run["cache_before"]

@@ -1,0 +1,99 @@
+"""The notebook harness: any MyST notebook under the root runs offline; stderr errors fail it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from offline_irsa.harness import find_notebooks, is_notebook, stderr_errors
+
+ROOT = Path(__file__).resolve().parents[2]
+FRONT = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  name: python3
+  display_name: Python 3
+  language: python
+---
+
+"""
+
+
+def cell(code: str) -> str:
+    return f"```{{code-cell}} ipython3\n{code}\n```\n\n"
+
+
+@pytest.mark.parametrize("text, is_error", [
+    ("Traceback (most recent call last):\n  File ...", True),
+    ("ValueError: bad value\n", True),
+    ("ERROR: something broke\n", True),
+    ("WARNING: FITSFixedWarning: 'datfix' made the change\n", False),
+    ("Downloading https://x [Done]\n", False),
+    ("no errors here\n", False),
+])
+def test_stderr_errors(text, is_error):
+    assert bool(stderr_errors([{"output_type": "stream", "name": "stderr", "text": text}])) == is_error
+    assert not stderr_errors([{"output_type": "stream", "name": "stdout", "text": text}])
+
+
+def test_only_jupytext_markdown_counts_as_a_notebook(tmp_path):
+    (tmp_path / "README.md").write_text("# Not a notebook\n")
+    (tmp_path / "deep" / "er").mkdir(parents=True)
+    (tmp_path / "deep" / "er" / "nb.md").write_text(FRONT + cell("1 + 1"))
+    (tmp_path / ".tox").mkdir()
+    (tmp_path / ".tox" / "nb.md").write_text(FRONT)
+    assert not is_notebook(tmp_path / "README.md")
+    assert find_notebooks([tmp_path]) == [tmp_path / "deep" / "er" / "nb.md"]
+
+
+@pytest.fixture
+def scratch():
+    """A throwaway folder of notebooks inside the repository, removed afterwards."""
+    folder = ROOT / "notebooks" / "_scratch_harness_test" / "nested"
+    folder.mkdir(parents=True)
+    yield folder
+    shutil.rmtree(folder.parent)
+
+
+def run_pytest(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pytest", str(path), "-q", "-p", "no:randomly"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def test_notebooks_anywhere_run_offline_and_stderr_errors_fail(scratch):
+    (scratch / "talks_to_irsa.md").write_text(FRONT + cell(
+        "import pyvo, requests\n"
+        "from firefly_client import FireflyClient\n"
+        "from astropy.io import fits\n"
+        "sia = pyvo.dal.SIAService('https://irsa.ipac.caltech.edu/ibe/sia/twomass/allsky/allsky')\n"
+        "url = sia.search(pos=(10.0, 41.0), size=0.01)[0].getdataurl()\n"
+        "assert fits.open(url)[0].header['SYNTHETC']\n"
+        "fc = FireflyClient.make_lab_client()\n"
+        "fc.show_fits_image(file_input=url)\n"
+        "fc2 = FireflyClient.make_client(url='https://irsa.ipac.caltech.edu/irsaviewer')\n"
+        "fc2.show_fits_image(file_input=url)\n"
+        "import astropy.config.paths as p, os\n"
+        "assert os.environ['ASTROPY_CACHE_DIR'] in str(p.get_cache_dir_path())"
+    ) + cell("print('fine')"))
+    (scratch / "prints_error.md").write_text(FRONT + cell("import sys\nprint('ValueError: hidden', file=sys.stderr)"))
+    result = run_pytest(scratch)
+    assert "prints_error.md::Cell 0 FAILED" in result.stdout or "1 failed" in result.stdout, result.stdout
+    assert "Cell printed an error to stderr" in result.stdout
+    assert "2 passed, 1 failed" in result.stdout or "1 failed, 2 passed" in result.stdout, result.stdout[-2000:]
+
+
+def test_live_mode_skips_with_a_reason_when_irsa_is_unreachable(scratch):
+    (scratch / "any.md").write_text(FRONT + cell("1"))
+    # Probe a closed loopback port instead of IRSA: tests never reach out.
+    env = os.environ | {"OFFLINE_IRSA_LIVE_PROBE": "http://127.0.0.1:9/"}
+    result = subprocess.run([sys.executable, "-m", "pytest", str(scratch), "--live", "-rs", "-q"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert "1 skipped" in result.stdout and "unreachable" in result.stdout, result.stdout[-2000:]
