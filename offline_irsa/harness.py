@@ -168,7 +168,8 @@ def execute(path: Path, timeout: int = 600, probe: str | None = None):
     nb = read_notebook(path)
     if probe:
         nb.cells.append(nbformat.v4.new_code_cell(probe))
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    resources = {"metadata": {"path": str(path.parent)}}
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources=resources)
     # As nbval does: the kernel's own start-up log is not part of any cell's output.
     client.execute(stderr=subprocess.DEVNULL)
     return nb

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -37,7 +38,6 @@ def run(path: Path) -> float:
     start = time.perf_counter()
     if path.suffix == ".ipynb":
         from nbclient import NotebookClient
-        import subprocess
 
         NotebookClient(nbformat.read(path, 4), kernel_name="python3").execute(stderr=subprocess.DEVNULL)
     else:

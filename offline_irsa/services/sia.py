@@ -86,12 +86,13 @@ class QueryError(ValueError):
 
 
 def _floats(text: str, name: str, count: tuple[int, ...]) -> list[float]:
+    message = f"{name} must be {' or '.join(map(str, count))} comma-separated numbers, got {text!r}"
     try:
         values = [float(v) for v in text.split(",")]
     except ValueError:
-        raise QueryError(f"{name} must be {' or '.join(map(str, count))} comma-separated numbers, got {text!r}")
+        raise QueryError(message) from None
     if len(values) not in count or not all(math.isfinite(v) for v in values):
-        raise QueryError(f"{name} must be {' or '.join(map(str, count))} comma-separated numbers, got {text!r}")
+        raise QueryError(message)
     return values
 
 

@@ -81,7 +81,7 @@ def pixels(tile: AtlasTile, band: str, hdr: fits.Header | None = None) -> np.nda
     x, y = WCS(hdr).all_world2pix(stars["ra"], stars["dec"], 0)
     flux = 10 ** (0.4 * (hdr["MAGZP"] - stars[band].astype(float)))
     fwhm = 2.0 + 0.9 * seeing(tile)  # arcsec = pixels
-    for xs, ys, f in zip(x, y, flux):
+    for xs, ys, f in zip(x, y, flux, strict=True):
         r = 24 if f > 1e5 else (12 if f > 2e3 else 6)
         x0, x1 = max(0, int(xs) - r), min(nx, int(xs) + r + 1)
         y0, y1 = max(0, int(ys) - r), min(ny, int(ys) + r + 1)

@@ -241,7 +241,7 @@ def tiles_near(ra: float, dec: float, radius: float) -> tuple[np.ndarray, np.nda
         out.append((b.ravel(), s.ravel(), t.ravel()))
     if not out:
         return (np.zeros(0, int),) * 3
-    belt, scan, tile = (np.concatenate(a) for a in zip(*out))
+    belt, scan, tile = (np.concatenate(a) for a in zip(*out, strict=True))
     cra, cdec = tile_center(belt, scan, tile)
     close = unit_vectors(cra, cdec) @ centre >= math.cos(math.radians(radius))
     return belt[close], scan[close], tile[close]

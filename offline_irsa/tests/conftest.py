@@ -23,4 +23,4 @@ def sky_positions(n: int = 24, seed: int = 7) -> list[tuple[float, float]]:
     dec = np.degrees(np.arcsin(rng.uniform(-1, 1, n)))
     special = [(0.0, 90.0), (200.0, -90.0), (0.0, 0.0), (359.9999, 0.0), (0.0001, -0.0001),
                (0.0, 84.0), (180.0, -84.0), (45.0, 89.95), (300.0, -89.93), (359.99, 42.0), TARGET]
-    return special + [(float(a), float(d)) for a, d in zip(ra, dec)]
+    return special + [(float(a), float(d)) for a, d in zip(ra, dec, strict=True)]

@@ -76,7 +76,7 @@ def test_bands_share_one_pixel_grid():
     assert len(stars) >= 2
     x, y = WCS(headers["h"]).world_to_pixel(SkyCoord(stars["ra"], stars["dec"], unit="deg"))
     ratios = []
-    for xs, ys, star in zip(x, y, stars):
+    for xs, ys, star in zip(x, y, stars, strict=True):
         found = {band: measure(images[band], xs, ys) for band in BANDS}
         for band in BANDS:  # the catalogue position, in every band ...
             assert abs(found[band][0] - xs) < 0.15 and abs(found[band][1] - ys) < 0.15
@@ -93,7 +93,7 @@ def test_a_star_is_in_the_same_place_in_overlapping_images(pairs):
     first, second, stars = next(((a, b, s) for a, b in pairs if len(s := measurable_stars(a, b))), (0, 0, []))
     assert len(stars) >= 1, "no bright isolated star in these overlaps: pick other pairs"
     headers = [render.header(t, "h") for t in (first, second)]
-    images = [(WCS(h), render.pixels(t, "h", h), h["MAGZP"]) for t, h in zip((first, second), headers)]
+    images = [(WCS(h), render.pixels(t, "h", h), h["MAGZP"]) for t, h in zip((first, second), headers, strict=True)]
     for star in stars:
         truth = SkyCoord(star["ra"], star["dec"], unit="deg")
         seen = []

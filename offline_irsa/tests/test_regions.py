@@ -76,7 +76,7 @@ def neighbourhood(ra, dec, radius):
         scan, tile = np.meshgrid(np.arange(tiling.SCANS_PER_BELT[belt]), np.arange(23), indexing="ij")
         cra, cdec = tiling.tile_center(belt, scan.ravel(), tile.ravel())
         near = tiling.unit_vectors(cra, cdec) @ centre > math.cos(math.radians(radius))
-        found += [AtlasTile(belt, int(s), int(t)) for s, t in zip(scan.ravel()[near], tile.ravel()[near])]
+        found += [AtlasTile(belt, int(s), int(t)) for s, t in zip(scan.ravel()[near], tile.ravel()[near], strict=True)]
     return found
 
 
