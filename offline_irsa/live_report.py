@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 # Most specific first: the text of an error names the URL or client that failed.
 SERVICES = [
     ("/ibe/sia/", "IRSA SIA v1 search"),
-    ("cutout", "IRSA IBE cutouts"),
+    ("?center=", "IRSA IBE cutouts"),
     ("/ibe/data/", "IRSA IBE image data"),
     ("irsaviewer", "Firefly (IRSA viewer)"),
     ("firefly", "Firefly"),

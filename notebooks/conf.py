@@ -1,0 +1,39 @@
+"""Sphinx configuration for the tutorial site, built from the notebooks in this folder.
+
+Notebooks execute through myst-nb against the offline IRSA unless OFFLINE_IRSA_LIVE=1;
+executed notebooks are cached (one cache per mode), so an unchanged notebook is not run
+again. Build: ``tox -e docs`` (strict: warnings are errors) to ``_build/html``.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent / "_ext"))
+
+from offline_irsa.harness import live_requested  # noqa: E402
+
+MODE = "live" if live_requested() else "offline"
+
+project = "IRSA image tutorials"
+author = "IRSA tutorial suite maintainers"
+copyright = "2026, " + author
+extensions = ["myst_nb", "tutorial_site"]
+exclude_patterns = ["_build", "tests", "_ext", "**/.ipynb_checkpoints", "README.md"]
+html_theme = "sphinx_book_theme"
+html_title = project
+html_static_path = ["_static"]
+html_theme_options = {
+    "use_download_button": True,
+    "use_fullscreen_button": False,
+    "show_toc_level": 2,
+}
+html_last_updated_fmt = None
+html_context = {"default_mode": "light"}  # without it the theme logs a console error on a first visit
+
+myst_enable_extensions = ["colon_fence", "dollarmath"]
+nb_execution_mode = "cache"
+nb_execution_cache_path = str(Path(__file__).parents[1] / "_build" / ".jupyter_cache" / MODE)
+nb_execution_timeout = 600
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True
+nb_merge_streams = True
