@@ -17,6 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("notebooks", nargs="*", default=["notebooks"], help="notebook files or folders")
     run.add_argument("--out", default="_build/executed", help="where executed .ipynb files go")
     run.add_argument("--live", action="store_true", help="use the real IRSA instead")
+    lab = commands.add_parser("lab", help="start JupyterLab with the offline IRSA in place (a workshop without internet)")
+    lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab")
     args = parser.parse_args(argv)
 
     if args.command == "serve":
@@ -29,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             pass
         return 0
+    if args.command == "lab":
+        from offline_irsa.harness import run_lab
+
+        return run_lab(args.jupyter_args)
     from offline_irsa.harness import run_notebooks
 
     return run_notebooks(args.notebooks, args.out, live=args.live)

@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -215,3 +216,13 @@ def run_notebooks(paths: Iterable[str], out: str, live: bool = False) -> int:
             for problem in problems:
                 print("     ", problem.strip()[:500])
     return 1 if failures else 0
+
+
+def run_lab(jupyter_args: list[str]) -> int:
+    """JupyterLab whose kernels reach the offline IRSA; Firefly's extension uses the stand-in."""
+    with Harness() as harness:
+        print(harness.server.describe(), flush=True)
+        try:
+            return subprocess.call([sys.executable, "-m", "jupyterlab", *jupyter_args])
+        except KeyboardInterrupt:
+            return 0

@@ -1,0 +1,124 @@
+"""JupyterLab, as a person uses it: open the tutorial's .md as a notebook, run every cell.
+
+JupyterLab runs headless on loopback with the offline IRSA in place (as
+``python -m offline_irsa lab`` gives a workshop), on a copy of the notebook in a scratch
+folder with autosave off, so the repository's files are never rewritten.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from .browser import ROOT, Browser, image_has_content, screenshot
+
+pytestmark = pytest.mark.browser
+NOTEBOOK = ROOT / "notebooks" / "2mass-sia-v1.md"
+TOKEN = "offline-irsa-browser-test"
+SETTINGS = {
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {
+        "autosave": False,
+        "defaultViewers": {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"},
+    },
+    # render every cell, so the page shows all prompts and outputs at once
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
+                                                                        "checkForUpdates": False},
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(notebook_harness, tmp_path_factory):
+    if notebook_harness.live:
+        pytest.skip("the JupyterLab test runs offline")
+    root = tmp_path_factory.mktemp("lab-root")
+    shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
+    shutil.copy(ROOT / "jupytext.toml", root / "jupytext.toml")
+    settings = tmp_path_factory.mktemp("lab-settings")
+    for name, values in SETTINGS.items():
+        (settings / name).parent.mkdir(parents=True, exist_ok=True)
+        (settings / name).write_text(json.dumps(values))
+    private = tmp_path_factory.mktemp("jupyter")
+    env = {**__import__("os").environ, "JUPYTERLAB_SETTINGS_DIR": str(settings),
+           "JUPYTERLAB_WORKSPACES_DIR": str(private / "workspaces"),
+           "JUPYTER_CONFIG_DIR": str(private / "config"), "JUPYTER_RUNTIME_DIR": str(private / "runtime")}
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}", "--LabApp.news_url=",
+         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--LabApp.extension_manager=readonly",
+         "--allow-root"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/api/status", params={"token": TOKEN}, timeout=2).ok:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.5)
+    else:
+        process.kill()
+        pytest.fail("JupyterLab did not start within 90 s")
+    yield base, root
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def test_tutorial_runs_in_jupyterlab_offline(lab, notebook_harness, tmp_path):
+    base, root = lab
+    browser = Browser(tmp_path / "profile")
+    started = time.perf_counter()
+    try:
+        page = browser.context.new_page()
+        page.goto(f"{base}/lab/tree/{NOTEBOOK.name}?token={TOKEN}")
+        page.wait_for_selector(".jp-NotebookPanel .jp-CodeCell", timeout=90_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+        prompts = page.locator(".jp-NotebookPanel:visible .jp-CodeCell .jp-InputPrompt")
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            texts = [t.strip() for t in prompts.all_inner_texts()]
+            if texts and all(re.fullmatch(r"\[\d+\]:", t) for t in texts):
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail(f"cells did not all run: {texts}")
+        ran_for = time.perf_counter() - started
+        outputs = page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output")
+        errors = page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        assert errors.count() == 0, errors.all_inner_texts()
+        text = "\n".join(outputs.all_inner_texts())
+        assert "Firefly opens in a JupyterLab tab." in text
+        assert "Cutout shape (rows, columns): (60, 60)" in text
+        image_url = re.search(r"^Image: (https://\S+)", text, re.MULTILINE).group(1)
+        assert image_url in notebook_harness.server.received.shown_image_urls()
+        figure = page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output img").last
+        figure.scroll_into_view_if_needed()
+        assert figure.evaluate("img => img.naturalWidth") > 300
+        assert image_has_content(figure.screenshot()) > 0.05
+        screenshot(page, "jupyterlab.png")
+        print(f"JupyterLab: opened and ran the tutorial in {ran_for:.1f} s")
+    finally:
+        browser.close()
+    # the repository's notebook is untouched and no .ipynb appeared beside it
+    assert not list((ROOT / "notebooks").glob("*.ipynb"))
