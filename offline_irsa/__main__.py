@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("notebooks", nargs="*", default=["notebooks"], help="notebook files or folders")
     run.add_argument("--out", default="_build/executed", help="where executed .ipynb files go")
     run.add_argument("--live", action="store_true", help="use the real IRSA instead")
-    lab = commands.add_parser("lab", help="start JupyterLab with the offline IRSA in place (a workshop without internet)")
+    lab = commands.add_parser("lab", help="start JupyterLab with the offline IRSA in place (workshops)")
     lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab")
     args = parser.parse_args(argv)
 

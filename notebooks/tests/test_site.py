@@ -105,4 +105,5 @@ def test_tutorial_page_shows_outputs_figure_banner_and_firefly_record(site, brow
     assert image_has_content(cutout.screenshot()) > 0.05
     screenshot(page, "tutorial.png", full_page=True)
     download = page.locator("a.download", has_text="Download this notebook")
-    assert page.request.get(urljoin(site + TUTORIAL, download.get_attribute("href"))).text().startswith("---\njupytext:")
+    source = page.request.get(urljoin(site + TUTORIAL, download.get_attribute("href"))).text()
+    assert source.startswith("---\njupytext:")

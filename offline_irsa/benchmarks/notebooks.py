@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -36,12 +35,7 @@ def floor_notebook(path: Path, folder: Path) -> Path:
 
 def run(path: Path) -> float:
     start = time.perf_counter()
-    if path.suffix == ".ipynb":
-        from nbclient import NotebookClient
-
-        NotebookClient(nbformat.read(path, 4), kernel_name="python3").execute(stderr=subprocess.DEVNULL)
-    else:
-        execute(path)
+    execute(path)
     return time.perf_counter() - start
 
 

@@ -155,13 +155,16 @@ def _row(tile: AtlasTile, band: str) -> dict:
     return row
 
 
-def _empty_table() -> Table:
-    """The result table with no rows: what FORMAT=METADATA describes."""
-    sample = _row(AtlasTile(0, 0, 0), "j")
-    table = Table(rows=[sample], names=[c[0] for c in COLUMNS])[:0]
+def _table(rows: list[dict]) -> Table:
+    table = Table(rows=rows, names=[c[0] for c in COLUMNS])
     for name, unit, _ in COLUMNS:
         table[name].unit = unit
     return table
+
+
+def _empty_table() -> Table:
+    """The result table with no rows: what FORMAT=METADATA describes."""
+    return _table([_row(AtlasTile(0, 0, 0), "j")])[:0]
 
 
 def search(params: dict[str, str]) -> Table:
@@ -179,12 +182,7 @@ def search(params: dict[str, str]) -> Table:
     if not formats & {"all", "image/fits"}:
         return _empty_table()  # only FITS images here: no GRAPHIC or other formats
     rows = [_row(tile, band) for tile in find_tiles(ra, dec, width, height, intersect) for band in BANDS]
-    if not rows:
-        return _empty_table()
-    table = Table(rows=rows, names=[c[0] for c in COLUMNS])
-    for name, unit, _ in COLUMNS:
-        table[name].unit = unit
-    return table
+    return _table(rows) if rows else _empty_table()
 
 
 def _info(name: str, value: str, text: str) -> Info:
