@@ -18,8 +18,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--out", default="_build/executed", help="where executed .ipynb files go")
     run.add_argument("--live", action="store_true", help="use the real IRSA instead")
     lab = commands.add_parser("lab", help="start JupyterLab with the offline IRSA in place (workshops)")
-    lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab")
-    args = parser.parse_args(argv)
+    lab.add_argument("jupyter_args", nargs="*", help="passed on to jupyter lab (options too)")
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "lab":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
 
     if args.command == "serve":
         from offline_irsa.server import OfflineIRSA
@@ -34,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "lab":
         from offline_irsa.harness import run_lab
 
-        return run_lab(args.jupyter_args)
+        return run_lab(args.jupyter_args + extra)
     from offline_irsa.harness import run_notebooks
 
     return run_notebooks(args.notebooks, args.out, live=args.live)

@@ -80,6 +80,8 @@ def test_notebooks_anywhere_run_offline_and_stderr_errors_fail(scratch):
         "fc.show_fits_image(file_input=url)\n"
         "fc2 = FireflyClient.make_client(url='https://irsa.ipac.caltech.edu/irsaviewer')\n"
         "fc2.show_fits_image(file_input=url)\n"
+        "import webbrowser\n"
+        "assert webbrowser.open('http://127.0.0.1:9/') is False  # no browser, so no 5 s sleep\n"
         "import astropy.config.paths as p, os\n"
         "assert os.environ['ASTROPY_CACHE_DIR'] in str(p.get_cache_dir_path())"
     ) + cell("print('fine')"))
