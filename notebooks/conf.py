@@ -10,15 +10,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
-from offline_irsa.harness import live_requested  # noqa: E402
+from offline_irsa.harness import live_requested, offline_data_version  # noqa: E402
 
-MODE = "live" if live_requested() else "offline"
+# Executed notebooks are cached by their code; offline, the synthetic data matter too, so
+# each version of the stand-in's data gets a cache of its own.
+MODE = "live" if live_requested() else f"offline-{offline_data_version()}"
 
 project = "IRSA image tutorials"
 author = "IRSA tutorial suite maintainers"
 copyright = "2026, " + author
 extensions = ["myst_nb", "tutorial_site"]
-exclude_patterns = ["_build", "tests", "_ext", "**/.ipynb_checkpoints", "README.md"]
+exclude_patterns = ["_build", "tests", "_ext", "**/.ipynb_checkpoints", "**/_scratch*", "README.md"]
 html_theme = "sphinx_book_theme"
 html_title = project
 html_static_path = ["_static"]

@@ -16,6 +16,7 @@ Live mode changes nothing but BROWSER: kernels talk to the real IRSA.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -37,6 +38,15 @@ SKIP_DIRS = {".git", ".tox", ".venv", "venv", "_build", "node_modules", "site-pa
 STARTUP = "from offline_irsa import routing\nrouting.activate()\n"
 # What in a cell's stderr counts as an error although the cell did not raise.
 STDERR_ERROR = re.compile(r"Traceback \(most recent call last\)|\b[A-Z]\w*(Error|Exception)\b|^\s*ERROR\b", re.M)
+
+
+def offline_data_version() -> str:
+    """A short hash of the code that makes the offline data: it changes when the answers may."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted([*package.glob("sky/*.py"), *package.glob("services/*.py")]):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def live_requested() -> bool:

@@ -31,9 +31,7 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "2mass-sia-v1.md"
 TARGET = SkyCoord(314.30417, 77.595559, unit="deg")
 
 PROBE = """
-import json, astropy.config.paths
-import astropy.units as u
-import matplotlib.image
+import json, astropy.config
 import numpy as np
 out = {out!r}
 np.save(out + "/cutout.npy", cutout.data)
@@ -41,7 +39,7 @@ open(out + "/cutout_wcs.txt", "w").write(cutout.wcs.to_header_string())
 images.write(out + "/images.ecsv")
 h_images.write(out + "/h_images.ecsv")
 json.dump({{"image_url": image_url, "channel": fc.channel,
-            "cache": str(astropy.config.paths.get_cache_dir_path())}}, open(out + "/facts.json", "w"))
+            "cache": astropy.config.get_cache_dir()}}, open(out + "/facts.json", "w"))
 """
 
 
