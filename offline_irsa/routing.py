@@ -79,7 +79,3 @@ def activate(base: str | None = None) -> bool:
         webbrowser.open = webbrowser.open_new = webbrowser.open_new_tab = _no_browser
     _active_base = base
     return True
-
-
-def active_base() -> str | None:
-    return _active_base
