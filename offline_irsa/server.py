@@ -131,6 +131,11 @@ class ServedURLs:
         ])
 
 
+def announced_base(lines) -> str | None:
+    """The base URL from ``describe()``'s output (as ``serve`` and ``lab`` print it), or None."""
+    return next((line.rsplit(" ", 1)[-1].strip() for line in lines if "IRSA base" in line), None)
+
+
 class OfflineIRSA(ServedURLs):
     """The stand-in served from a thread of this process."""
 
@@ -177,9 +182,9 @@ class OfflineIRSA(ServedURLs):
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
         try:
-            for line in proc.stdout:
-                if "IRSA base" in line:
-                    return SpawnedIRSA(line.rsplit(" ", 1)[-1].strip(), proc)
+            base = announced_base(proc.stdout)
+            if base:
+                return SpawnedIRSA(base, proc)
         finally:
             timer.cancel()
         proc.kill()

@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from offline_irsa.harness import live_requested
+from offline_irsa.server import announced_base
 
 from .browser import ROOT, Browser, image_has_content, screenshot
 
@@ -66,7 +67,7 @@ def lab(tmp_path_factory):
          "--LabApp.extension_manager=readonly", "--allow-root"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
-    stand_in = next((line.rsplit(" ", 1)[-1].strip() for line in process.stdout if "IRSA base" in line), None)
+    stand_in = announced_base(process.stdout)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while stand_in and time.monotonic() < deadline:
