@@ -30,8 +30,8 @@ THUMBNAILS = "_static/thumbnails"
 
 
 def notebook_docs(app) -> dict[str, Path]:
-    src = Path(app.srcdir)
-    return {str(p.relative_to(src).with_suffix("")): p for p in find_notebooks([src])}
+    """{docname: path} of every notebook, found once when the build starts."""
+    return app.tutorial_notebooks
 
 
 def front_matter(path: Path) -> dict:
@@ -173,6 +173,8 @@ def on_build_finished(app, exception):
 
 def on_config_inited(app, config):
     app.tutorial_build_started = time.time()
+    src = Path(app.srcdir)
+    app.tutorial_notebooks = {str(p.relative_to(src).with_suffix("")): p for p in find_notebooks([src])}
     app.tutorial_harness = None if config.tutorial_live else Harness().start()
 
 
