@@ -34,10 +34,10 @@ def main(argv: list[str] | None = None) -> int:
             pass
         return 0
     if args.command == "lab":
-        from offline_irsa.harness import run_lab
+        from offline_irsa.harness.lab import run_lab
 
         return run_lab(args.jupyter_args + extra)
-    from offline_irsa.harness import run_notebooks
+    from offline_irsa.harness.run import run_notebooks
 
     return run_notebooks(args.notebooks, args.out, live=args.live)
 

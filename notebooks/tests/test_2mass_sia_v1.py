@@ -25,7 +25,7 @@ from astropy.table import Table
 from astropy.wcs import WCS
 
 from offline_irsa.harness import execute
-from offline_irsa.routing import rewrite
+from offline_irsa.harness.routing import rewrite
 
 from .browser import image_has_content
 

@@ -14,7 +14,7 @@ import time
 
 import requests
 
-from offline_irsa.routing import rewrite
+from offline_irsa.harness.routing import rewrite
 from offline_irsa.server import OfflineIRSA
 
 TARGET = (314.30417, 77.595559)

@@ -13,7 +13,7 @@ from astropy.io import fits
 from astropy.nddata import Cutout2D
 from astropy.wcs import WCS
 
-from offline_irsa.routing import rewrite
+from offline_irsa.harness.routing import rewrite
 from offline_irsa.sky.regions import find_tiles
 from offline_irsa.sky.render import SYNTHETIC_NOTE
 

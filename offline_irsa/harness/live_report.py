@@ -1,6 +1,6 @@
 """Say which IRSA service and which notebook cell failed in a live run, from pytest's JUnit XML.
 
-``python -m offline_irsa.live_report results.xml`` prints a Markdown summary (for a CI
+``python -m offline_irsa.harness.live_report results.xml`` prints a Markdown summary (for a CI
 job summary): one line per failed cell, naming the service its error points at.
 """
 

@@ -1,6 +1,6 @@
 """The oldest versions this suite supports, read from its own package metadata.
 
-``python -m offline_irsa.floors --extras test`` prints ``name==floor`` for every
+``python -m offline_irsa.checks.floors --extras test`` prints ``name==floor`` for every
 dependency (and the extras asked for). tox's ``oldestdeps`` factor installs them, so the
 floors are written once, in pyproject.toml, and tested as written.
 """

@@ -1,0 +1,105 @@
+"""Run notebook kernels against the offline IRSA (or the live one), unmodified.
+
+``Harness`` starts the stand-in once and sets the environment every kernel started
+afterwards inherits:
+
+* an IPython startup file (in a private IPYTHONDIR) that routes irsa.ipac.caltech.edu
+  to the stand-in (``routing``);
+* the variables jupyter_firefly_extensions sets in JupyterLab, pointing at the Firefly
+  stand-in, so ``FireflyClient.make_lab_client()`` works; FIREFLY_URL for
+  ``make_client()``; BROWSER=false, so nothing opens a browser;
+* private astropy cache directories, so synthetic files never enter the user's
+  download cache, where a later live run would find them under IRSA's real URLs.
+
+Live mode changes nothing but BROWSER: kernels talk to the real IRSA.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+from offline_irsa.harness.routing import ENV_VAR, IRSA_HOST
+
+STARTUP = "from offline_irsa.harness import routing\nrouting.activate()\n"
+
+
+def offline_data_version() -> str:
+    """A short hash of the code that makes the offline data: it changes when the answers may."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted([*package.rglob("sky/**/*.py"), *package.rglob("services/**/*")]):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(package)).encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+class Harness:
+    """The offline IRSA plus the environment kernels need to use it."""
+
+    def __init__(self, live: bool = False) -> None:
+        self.live = live
+        self.server = None
+        self.channel = f"offline-irsa-{uuid.uuid4().hex[:12]}"
+        self._tmp: Path | None = None
+        self._saved: dict[str, str | None] = {}
+
+    def environment(self) -> dict[str, str]:
+        """Variables to set for kernels (only valid after ``start``)."""
+        env = {"BROWSER": "false"}
+        if self.live:
+            return env
+        tmp = self._tmp
+        package_parent = str(Path(__file__).resolve().parents[2])
+        return env | {
+            ENV_VAR: self.server.base,
+            "IPYTHONDIR": str(tmp / "ipython"),
+            "ASTROPY_CACHE_DIR": str(tmp / "astropy-cache"),
+            "XDG_CACHE_HOME": str(tmp / "xdg-cache"),
+            "FIREFLY_URL": self.server.firefly,
+            "fireflyLabExtension": "true",
+            "fireflyURLLab": self.server.firefly,
+            "fireflyChannelLab": self.channel,
+            "NO_PROXY": ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1", "localhost", IRSA_HOST])),
+            "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")])),
+        }
+
+    def start(self) -> Harness:
+        if not self.live:
+            from offline_irsa.server import OfflineIRSA
+
+            self._tmp = Path(tempfile.mkdtemp(prefix="offline-irsa-"))
+            startup = self._tmp / "ipython" / "profile_default" / "startup"
+            startup.mkdir(parents=True)
+            (startup / "00-offline-irsa.py").write_text(STARTUP)
+            (self._tmp / "astropy-cache").mkdir()
+            (self._tmp / "xdg-cache" / "astropy").mkdir(parents=True)  # older astropy needs it to exist
+            self.server = OfflineIRSA().start()
+        for key, value in self.environment().items():
+            self._saved[key] = os.environ.get(key)
+            os.environ[key] = value
+        return self
+
+    def stop(self) -> None:
+        for key, value in self._saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved.clear()
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    def __enter__(self) -> Harness:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
