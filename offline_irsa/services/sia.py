@@ -1,15 +1,30 @@
 """SIA v1 search for the 2MASS All-Sky atlas, answering as IRSA's IBE does.
 
-Parameters and semantics follow IRSA's SIA v1 page: POS, SIZE, INTERSECT, FORMAT,
-RESPONSEFORMAT; parameter names are case-insensitive, as SIA v1 asks. Choices where
-IRSA documents nothing (each one a constant or a function here, easy to change):
+What the answer holds follows what IRSA's own SIA v1 writer for 2MASS writes and what its
+answers show (../shared/reference/irsa-recorded.md): VOTable 1.2 sent as
+``application/x-votable+xml``, ``QUERY_STATUS=OK`` and the ``INPUT:`` parameters in the
+results resource, the 27 columns in IRSA's order with their datatypes, units and UCD1
+words (``POS_EQ_RA_MAIN`` on ``sia_ra``, which pyvo's ``SIARecord.pos`` needs, although
+astropy's strict parse refuses it, as it refuses IRSA's own answer), the table PARAMs
+``sia_pixflags``, ``sia_radesys``, ``sia_equinox`` and ``sia_bp_unit``, and titles like
+``2MASS All-Sky Data Release H-Band Atlas Image: 000616 n 060 0256``.
 
+Choices where the record is silent (each one a constant or a function here):
+
+* no ``cloud_access`` column: IRSA's 2MASS writer has none; today's WISE answer from the
+  same service has one, and a tutorial must not depend on either;
+* the ``INPUT:`` PARAMs carry the service's defaults, as IRSA's writer writes them, not
+  the values of the request; ``mcen`` (in IRSA's writer) is not offered;
 * rows come nearest image centre first, J, H, Ks for each image;
 * SIZE above ``MAX_SIZE_DEG`` is refused;
 * errors are a VOTable with QUERY_STATUS=ERROR. VOTable requests get it with HTTP 200,
   as SIA v1 prescribes and as pyvo needs to show the message; requests for CSV and the
   other text formats get it with HTTP 400, so that a CSV reader fails loudly instead of
   reading the error document as a table;
+* text formats (CSV, TSV, IPAC, HTML) hold the same columns, array cells written as
+  space-separated numbers (as in the VOTable's cells);
+* ``pers_art`` and ``glint_art`` point where IRSA's writer points them; the stand-in
+  does not serve those artifact tables (IBE answers 404 there, saying so);
 * VERB is accepted and ignored: every column is always returned.
 """
 
@@ -17,60 +32,83 @@ from __future__ import annotations
 
 import io
 import math
+from dataclasses import dataclass
 
 import numpy as np
-from astropy.io.votable.tree import Info, Resource, VOTableFile
-from astropy.table import Table
+from astropy.io.votable.tree import Field, Info, Param, Resource, TableElement, Values, VOTableFile
 from werkzeug.wrappers import Request, Response
 
+from offline_irsa.services.params import ParameterError, numbers, single_values
 from offline_irsa.sky.bands import BANDS
 from offline_irsa.sky.regions import INTERSECT_RULES, find_tiles
-from offline_irsa.sky.render import magzp, seeing
+from offline_irsa.sky.render import magzp, msnr10, seeing
 from offline_irsa.sky.tiling import NAXIS1, PIXEL_SCALE_DEG, AtlasTile
 
 PUBLIC_DATA_ROOT = "https://irsa.ipac.caltech.edu/ibe/data/twomass/allsky/allsky"
+TITLE_PREFIX = "2MASS All-Sky Data Release"
 MAX_SIZE_DEG = 10.0
+VOTABLE_MIME = "application/x-votable+xml; charset=UTF-8"
 SERVICE_NOTE = "Offline stand-in for IRSA SIA v1 (offline_irsa): synthetic images, not 2MASS data."
+LEGAL_FORMATS = ("all", "image/fits", "metadata")  # any other FORMAT is an error
 
-# Column name, FITS-style unit, UCD. SIA v1 names its columns by UCD1 words ("VOX:..."),
-# which pyvo looks up. astropy's strict VOTable check accepts namespaced words like
-# these, but refuses the un-namespaced UCD1 words POS_EQ_RA_MAIN/POS_EQ_DEC_MAIN, so the
-# position columns carry their UCD1+ equivalents. pyvo's ``SIARecord.pos`` (which asks
-# for the UCD1 words) is therefore None here; title, acref, bandpass and the rest work.
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    datatype: str
+    arraysize: str | None = None
+    unit: str | None = None
+    ucd: str | None = None
+    description: str = ""
+    options: tuple[str, ...] = ()  # values it takes, written as VALUES
+
+
 COLUMNS = [
-    ("sia_title", None, "VOX:Image_Title"),
-    ("sia_url", None, "VOX:Image_AccessReference"),
-    ("sia_naxes", None, "VOX:Image_Naxes"),
-    ("sia_fmt", None, "VOX:Image_Format"),
-    ("sia_ra", "deg", "pos.eq.ra;meta.main"),
-    ("sia_dec", "deg", "pos.eq.dec;meta.main"),
-    ("sia_naxis", None, "VOX:Image_Naxis"),
-    ("sia_crpix", None, "VOX:WCS_CoordRefPixel"),
-    ("sia_crval", "deg", "VOX:WCS_CoordRefValue"),
-    ("sia_proj", None, "VOX:WCS_CoordProjection"),
-    ("sia_scale", "deg", "VOX:Image_Scale"),
-    ("sia_cd", "deg", "VOX:WCS_CDMatrix"),
-    ("sia_bp_id", None, "VOX:BandPass_ID"),
-    ("sia_bp_ref", "m", "VOX:BandPass_RefValue"),
-    ("sia_bp_hi", "m", "VOX:BandPass_HiLimit"),
-    ("sia_bp_lo", "m", "VOX:BandPass_LoLimit"),
-    ("ordate", None, None),
-    ("hemisphere", None, None),
-    ("scanno", None, None),
-    ("fname", None, None),
-    ("ut_date", None, None),
-    ("coadd_key", None, None),
-    ("seesh", "arcsec", None),
-    ("magzp", "mag", None),
-    ("filter", None, None),
-    ("ra", "deg", None),
-    ("dec", "deg", None),
-] + [(f"{c}{i}", "deg", None) for i in range(1, 5) for c in ("ra", "dec")]
+    Column("sia_title", "char", "*", ucd="VOX:Image_Title", description="Title of the image"),
+    Column("sia_url", "char", "*", ucd="VOX:Image_AccessReference", description="URL of the FITS image"),
+    Column("sia_naxes", "int", ucd="VOX:Image_Naxes", description="Number of image axes"),
+    Column("sia_fmt", "char", "*", ucd="VOX:Image_Format", description="MIME type of the file at sia_url"),
+    Column("sia_ra", "double", unit="deg", ucd="POS_EQ_RA_MAIN", description="RA of the image centre"),
+    Column("sia_dec", "double", unit="deg", ucd="POS_EQ_DEC_MAIN", description="Dec of the image centre"),
+    Column("sia_naxis", "int", "*", ucd="VOX:Image_Naxis", description="Image size in pixels, per axis"),
+    Column("sia_crpix", "double", "*", "pix", "VOX:WCS_CoordRefPixel", "WCS reference pixel"),
+    Column("sia_crval", "double", "*", "deg", "VOX:WCS_CoordRefValue", "World coordinates of the reference pixel"),
+    Column("sia_proj", "char", "3", ucd="VOX:WCS_CoordProjection", description="Celestial projection code"),
+    Column("sia_scale", "double", "*", "deg/pix", "VOX:Image_Scale", "Scale of each axis"),
+    Column("sia_cd", "double", "*", "deg/pix", "VOX:WCS_CDMatrix", "WCS CD matrix"),
+    Column("sia_bp_id", "char", "*", ucd="VOX:BandPass_ID", description="Band", options=("J", "H", "K")),
+    Column("sia_bp_ref", "double", ucd="VOX:BandPass_RefValue", description="Reference wavelength of the band"),
+    Column("sia_bp_lo", "double", ucd="VOX:BandPass_LoLimit", description="Lower limit of the band"),
+    Column("sia_bp_hi", "double", ucd="VOX:BandPass_HiLimit", description="Upper limit of the band"),
+    Column("pers_art", "char", "*", description="URL of the scan's persistence artifact table"),
+    Column("glint_art", "char", "*", description="URL of the scan's filter glint artifact table"),
+    Column("ordate", "char", "*", description="Observation reference date (yymmdd)"),
+    Column("hemisphere", "char", "*", description="Observatory: n (Mt. Hopkins) or s (CTIO)", options=("n", "s")),
+    Column("scanno", "int", description="Nightly scan number"),
+    Column("coaddno", "int", description="Image number within the scan"),
+    Column("ut_date", "char", "*", description="UT date of the observation (yymmdd)"),
+    Column("coadd_key", "int", description="Unique identifier of the image set"),
+    Column("seesh", "double", unit="arcsec", description="Seeing FWHM"),
+    Column("magzp", "double", description="Photometric zero point (mag)"),
+    Column("msnr10", "double", description="Approximate magnitude at SNR 10"),
+]
+TABLE_PARAMS = [  # name, datatype, value, UCD
+    ("sia_pixflags", "char", "CZ", "VOX:Image_PixFlags"),
+    ("sia_radesys", "char", "FK5", "VOX:STC_CoordRefFrame"),
+    ("sia_equinox", "double", "2000.0", "VOX:STC_CoordEquinox"),
+    ("sia_bp_unit", "char", "meters", "VOX:BandPass_Unit"),
+]
+INPUT_PARAMS = [  # name, default value, description, legal values
+    ("INPUT:POS", "0,0", "Search centre 'ra,dec' in decimal degrees (ICRS), no whitespace", ()),
+    ("INPUT:SIZE", "0", "Width[,height] of the search box in degrees, in the TAN plane at POS", ()),
+    ("INPUT:INTERSECT", "OVERLAPS", "How images must meet the search box", INTERSECT_RULES),
+    ("INPUT:FORMAT", "image/fits", "ALL or image/fits for images, METADATA for this description", ()),
+]
 
 RESPONSE_FORMATS = {  # accepted spellings -> (astropy writer, MIME type)
-    "votable": ("votable", "text/xml"),
-    "application/x-votable+xml": ("votable", "text/xml"),
-    "text/xml": ("votable", "text/xml"),
+    "votable": ("votable", VOTABLE_MIME),
+    "application/x-votable+xml": ("votable", VOTABLE_MIME),
+    "text/xml": ("votable", VOTABLE_MIME),
     "csv": ("ascii.csv", "text/csv"),
     "text/csv": ("ascii.csv", "text/csv"),
     "tsv": ("ascii.tab", "text/tab-separated-values"),
@@ -81,23 +119,12 @@ RESPONSE_FORMATS = {  # accepted spellings -> (astropy writer, MIME type)
 }
 
 
-class QueryError(ValueError):
+class QueryError(ParameterError):
     """A request the service refuses; the message is what the client is told."""
 
 
-def _floats(text: str, name: str, count: tuple[int, ...]) -> list[float]:
-    message = f"{name} must be {' or '.join(map(str, count))} comma-separated numbers, got {text!r}"
-    try:
-        values = [float(v) for v in text.split(",")]
-    except ValueError:
-        raise QueryError(message) from None
-    if len(values) not in count or not all(math.isfinite(v) for v in values):
-        raise QueryError(message)
-    return values
-
-
 def parse_pos(text: str) -> tuple[float, float]:
-    ra, dec = _floats(text, "POS", (2,))
+    ra, dec = numbers(text, "POS", (2,))
     if not -90 <= dec <= 90:
         raise QueryError(f"POS declination must be between -90 and 90 degrees, got {dec}")
     return ra % 360.0, dec
@@ -106,72 +133,46 @@ def parse_pos(text: str) -> tuple[float, float]:
 def parse_size(text: str | None) -> tuple[float, float]:
     if text is None or text == "":
         return 0.0, 0.0  # a point search
-    values = _floats(text, "SIZE", (1, 2))
+    values = numbers(text, "SIZE", (1, 2))
     if any(v < 0 or v > MAX_SIZE_DEG for v in values):
         raise QueryError(f"SIZE must be between 0 and {MAX_SIZE_DEG} degrees, got {text!r}")
     return (values[0], values[-1])
 
 
-def _row(tile: AtlasTile, band: str) -> dict:
+def parse_format(text: str | None) -> set[str]:
+    formats = {f.strip().lower() for f in (text or "ALL").split(",")}
+    if not formats <= set(LEGAL_FORMATS):
+        raise QueryError(f"FORMAT must be ALL, image/fits or METADATA, got {text!r}")
+    return formats
+
+
+def title(tile: AtlasTile, band: str) -> str:
+    return (f"{TITLE_PREFIX} {BANDS[band].title}-Band Atlas Image: "
+            f"{tile.ordate} {tile.hemisphere} {tile.scanno:03d} {tile.image_number:04d}")
+
+
+def _row(tile: AtlasTile, band: str) -> tuple:
     ra, dec = tile.center
     info = BANDS[band]
     rho = math.radians(tile.twist)
-    cd = PIXEL_SCALE_DEG * np.array([-math.cos(rho), -math.sin(rho), -math.sin(rho), math.cos(rho)])
-    corners = tile.corners()  # counter-clockwise from pixel (0.5, 0.5)
-    corner_ra = np.degrees(np.arctan2(corners[:, 1], corners[:, 0])) % 360
-    corner_dec = np.degrees(np.arcsin(np.clip(corners[:, 2], -1, 1)))
-    row = {
-        "sia_title": f"2MASS All-Sky Data Release {info.title}-Band Atlas Image: "
-        f"{tile.ordate}{tile.hemisphere} s{tile.scanno:03d} {tile.fname(band)}",
-        "sia_url": f"{PUBLIC_DATA_ROOT}/{tile.path(band)}",
-        "sia_naxes": 2,
-        "sia_fmt": "image/fits",
-        "sia_ra": ra,
-        "sia_dec": dec,
-        "sia_naxis": np.array([NAXIS1, tile.naxis2]),
-        "sia_crpix": np.array([NAXIS1 / 2 + 0.5, tile.naxis2 / 2 + 0.5]),
-        "sia_crval": np.array([ra, dec]),
-        "sia_proj": "SIN",
-        "sia_scale": np.array([-PIXEL_SCALE_DEG, PIXEL_SCALE_DEG]),
-        "sia_cd": cd,
-        "sia_bp_id": info.title,
-        "sia_bp_ref": info.wavelength,
-        "sia_bp_hi": info.hi,
-        "sia_bp_lo": info.lo,
-        "ordate": tile.ordate,
-        "hemisphere": tile.hemisphere,
-        "scanno": tile.scanno,
-        "fname": tile.fname(band),
-        "ut_date": tile.night.isoformat(),
-        "coadd_key": tile.coadd_key,
-        "seesh": seeing(tile),
-        "magzp": magzp(tile, band),
-        "filter": band,
-        "ra": ra,
-        "dec": dec,
-    }
-    for i in range(4):
-        row[f"ra{i + 1}"], row[f"dec{i + 1}"] = corner_ra[i], corner_dec[i]
-    return row
+    cdelt1, cdelt2 = -PIXEL_SCALE_DEG, PIXEL_SCALE_DEG
+    cd = [math.cos(rho) * cdelt1, -math.sin(rho) * cdelt2, math.sin(rho) * cdelt1, math.cos(rho) * cdelt2]
+    scan_url = f"{PUBLIC_DATA_ROOT}/{tile.ordate}{tile.hemisphere}/s{tile.scanno:03d}"
+    return (
+        title(tile, band), f"{PUBLIC_DATA_ROOT}/{tile.path(band)}", 2, "image/fits", ra, dec,
+        np.array([NAXIS1, tile.naxis2]), np.array([NAXIS1 / 2 + 0.5, tile.naxis2 / 2 + 0.5]),
+        np.array([ra, dec]), "SIN", np.array([cdelt1, cdelt2]), np.array(cd),
+        info.title, info.wavelength, info.lo, info.hi, f"{scan_url}/pers.tbl", f"{scan_url}/glint.tbl",
+        tile.ordate, tile.hemisphere, tile.scanno, tile.image_number, tile.ordate, tile.coadd_key,
+        seeing(tile), magzp(tile, band), msnr10(tile, band),
+    )
 
 
-def _table(rows: list[dict]) -> Table:
-    table = Table(rows=rows, names=[c[0] for c in COLUMNS])
-    for name, unit, _ in COLUMNS:
-        table[name].unit = unit
-    return table
-
-
-def _empty_table() -> Table:
-    """The result table with no rows: what FORMAT=METADATA describes."""
-    return _table([_row(AtlasTile(0, 0, 0), "j")])[:0]
-
-
-def search(params: dict[str, str]) -> Table:
-    """Run one SIA v1 query; params have upper-case names. Raises QueryError."""
-    formats = {f.strip().lower() for f in params.get("FORMAT", "ALL").split(",")}
+def search(params: dict[str, str]) -> list[tuple]:
+    """Rows of one SIA v1 query; params have upper-case names. Raises QueryError."""
+    formats = parse_format(params.get("FORMAT"))
     if "metadata" in formats:
-        return _empty_table()
+        return []  # answers as a query that finds no images
     if "POS" not in params:
         raise QueryError("POS is required, e.g. POS=314.30417,77.595559")
     ra, dec = parse_pos(params["POS"])
@@ -179,68 +180,93 @@ def search(params: dict[str, str]) -> Table:
     intersect = params.get("INTERSECT", "OVERLAPS").upper()
     if intersect not in INTERSECT_RULES:
         raise QueryError(f"INTERSECT must be one of {', '.join(INTERSECT_RULES)}, got {params['INTERSECT']!r}")
-    if not formats & {"all", "image/fits"}:
-        return _empty_table()  # only FITS images here: no GRAPHIC or other formats
-    rows = [_row(tile, band) for tile in find_tiles(ra, dec, width, height, intersect) for band in BANDS]
-    return _table(rows) if rows else _empty_table()
+    return [_row(tile, band) for tile in find_tiles(ra, dec, width, height, intersect) for band in BANDS]
 
 
-def _info(name: str, value: str, text: str) -> Info:
+def _info(name: str, value: str, text: str | None = None) -> Info:
     info = Info(name=name, value=value)
-    info.content = text
+    if text:
+        info.content = text
     return info
+
+
+def _results_resource(votable: VOTableFile, status: str, message: str | None = None) -> Resource:
+    resource = Resource(type="results")
+    resource.infos.append(_info("QUERY_STATUS", status, message))
+    votable.resources.append(resource)
+    return resource
 
 
 def _xml(votable: VOTableFile) -> bytes:
     out = io.BytesIO()
     votable.to_xml(out)
-    return out.getvalue()
+    # astropy writes units in its own normal form; IRSA writes "deg/pix" (same unit, as IRSA spells it).
+    return out.getvalue().replace(b'unit="deg.pix-1"', b'unit="deg/pix"')
 
 
-def to_votable(table: Table) -> bytes:
-    """A results VOTable with UCDs on the SIA columns, QUERY_STATUS=OK and a synthetic-data note."""
-    votable = VOTableFile.from_table(table)
-    resource = votable.resources[0]
-    resource.type = "results"
-    resource.infos.append(_info("QUERY_STATUS", "OK", "Query successful"))
+def results_votable(rows: list[tuple]) -> VOTableFile:
+    """The results VOTable: status, INPUT params, the 2MASS table PARAMs, columns and rows."""
+    votable = VOTableFile(version="1.2")
+    resource = _results_resource(votable, "OK")
     resource.infos.append(_info("DATA_ORIGIN", "synthetic", SERVICE_NOTE))
-    ucds = {name: ucd for name, _, ucd in COLUMNS}
-    for field in resource.tables[0].fields:
-        field.ucd = ucds.get(field.name)
-    return _xml(votable)
+    for name, value, description, legal in INPUT_PARAMS:
+        param = Param(votable, name=name, ID=name.replace(":", "_"), datatype="char", arraysize="*", value=value)
+        param.description = description
+        if legal:
+            param.values = Values(votable, param, type="legal")
+            param.values.options.extend((v, v) for v in legal)
+        resource.params.append(param)
+    table = TableElement(votable)
+    resource.tables.append(table)
+    for column in COLUMNS:
+        field = Field(votable, name=column.name, datatype=column.datatype, arraysize=column.arraysize,
+                      unit=column.unit, ucd=column.ucd)
+        field.description = column.description
+        if column.options:
+            field.values = Values(votable, field, type="actual")
+            field.values.options.extend((v, v) for v in column.options)
+        table.fields.append(field)
+    for name, datatype, value, ucd in TABLE_PARAMS:
+        table.params.append(Param(votable, name=name, datatype=datatype, value=value, ucd=ucd,
+                                  arraysize="*" if datatype == "char" else None))
+    table.create_arrays(len(rows))
+    for i, row in enumerate(rows):
+        table.array[i] = row
+    return votable
 
 
 def error_votable(message: str) -> bytes:
     """The document a VO client expects for a refused query: QUERY_STATUS=ERROR and why."""
-    votable = VOTableFile()
-    resource = Resource(type="results")
-    resource.infos.append(_info("QUERY_STATUS", "ERROR", message))
-    votable.resources.append(resource)
+    votable = VOTableFile(version="1.2")
+    _results_resource(votable, "ERROR", message)
     return _xml(votable)
 
 
-def _as_text_table(table: Table) -> Table:
-    """Array columns as space-separated numbers, since text formats hold one value per cell."""
-    flat = table.copy()
-    for name in flat.colnames:
-        if flat[name].ndim > 1:
-            flat[name] = [" ".join(f"{v:.10g}" for v in row) for row in table[name]]
-    return flat
+def as_text_table(votable: VOTableFile):
+    """The results as an astropy Table whose array cells are space-separated numbers."""
+    table = votable.get_first_table().to_table()
+    arrays = [c.name for c in COLUMNS if c.arraysize == "*" and c.datatype != "char"]
+    for name in arrays:
+        table[name] = [" ".join(f"{v:.10g}" for v in cell) for cell in table[name]]
+    return table
 
 
 def respond(request: Request) -> Response:
-    params = {k.upper(): v for k, v in request.values.items()}
+    try:
+        params = single_values(request.values)
+    except ParameterError as err:
+        return Response(error_votable(str(err)), status=200, content_type=VOTABLE_MIME)
     requested = params.get("RESPONSEFORMAT", "votable").lower()
-    writer, mime = RESPONSE_FORMATS.get(requested, ("votable", "text/xml"))
+    writer, mime = RESPONSE_FORMATS.get(requested, ("votable", VOTABLE_MIME))
     try:
         if requested not in RESPONSE_FORMATS:
             raise QueryError(f"RESPONSEFORMAT {params['RESPONSEFORMAT']!r} is not supported; use VOTABLE or CSV")
-        table = search(params)
-    except QueryError as err:
+        votable = results_votable(search(params))
+    except ParameterError as err:
         status = 200 if writer == "votable" else 400
-        return Response(error_votable(str(err)), status=status, mimetype="text/xml")
+        return Response(error_votable(str(err)), status=status, content_type=VOTABLE_MIME)
     if writer == "votable":
-        return Response(to_votable(table), mimetype=mime)
+        return Response(_xml(votable), content_type=mime)
     text = io.StringIO()
-    _as_text_table(table).write(text, format=writer)
-    return Response(text.getvalue(), mimetype=mime)
+    as_text_table(votable).write(text, format=writer)
+    return Response(text.getvalue(), content_type=mime)

@@ -13,8 +13,16 @@ Choices where the real survey's bookkeeping is not documented for us:
 * Scans in a belt are spread evenly in RA, ``SCAN_SPACING`` (8') apart at the belt's
   edge nearest the equator (the belt's widest row), so that neighbouring scans, 8.5'
   wide, overlap by at least 30" everywhere.
-* Scan ``g`` (counted over the whole sky, south to north) was observed on night
-  ``g // SCANS_PER_NIGHT`` after ``FIRST_NIGHT``; ``scanno`` counts scans within a night.
+* Each hemisphere's scans (counted south to north) are observed ``SCANS_PER_NIGHT`` a
+  night from that telescope's first survey day (Mt. Hopkins, ``n``: survey day 109; CTIO,
+  ``s``: day 384; Explanatory Supplement II.4a). Day 1 is 1997-03-01, which the recorded
+  header confirms (DAYNUM 0793 on 1999-05-02), so day 109 is 1997-06-17: the supplement's
+  "7 June 1997" disagrees with its own day count, and we follow the count. ``scanno``
+  counts scans within a night. Northern belts (Dec >= 0) are Mt. Hopkins', the rest CTIO's.
+* A scan's camera frames step ``FRAME_STEP_ARCSEC`` along it (the recorded DYFS) and
+  ``FRAMES_PER_SCAN`` of them (the recorded NUMFRMS) are centred on the scan; frames are
+  numbered from the end the scan starts at (south for ``n`` scans). An image is named
+  after the frame nearest its centre, as 2MASS names its atlas images.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from functools import cached_property
 
 import numpy as np
 
-PIXEL_SCALE_DEG = 1.0 / 3600.0
+PIXEL_SCALE_DEG = 0.0002777777845  # |CDELT| of real atlas images: 1.00000002 arcsec
 NAXIS1 = 512
 FULL_NAXIS2 = 1024
 SHORT_NAXIS2 = 698
@@ -35,9 +43,13 @@ BELT_HEIGHT_DEG = 6.0
 N_BELTS = 30
 SCAN_MARGIN_DEG = 60.0 / 3600.0
 SCAN_SPACING_DEG = 8.0 / 60.0
-SCANS_PER_NIGHT = 80
-FIRST_NIGHT = _dt.date(1997, 6, 7)
-MAX_TWIST_DEG = 0.005
+SCANS_PER_NIGHT = 60
+SURVEY_DAY_1 = _dt.date(1997, 3, 1)  # DAYNUM 1
+FIRST_SURVEY_DAY = {"n": 109, "s": 384}
+FIRST_NIGHT = {h: SURVEY_DAY_1 + _dt.timedelta(days=day - 1) for h, day in FIRST_SURVEY_DAY.items()}
+MAX_TWIST_DEG = 0.05  # real CROTA2 values reach about 0.05 degrees
+FRAME_STEP_ARCSEC = 82.29811096
+FRAMES_PER_SCAN = 274
 BANDS = ("j", "h", "k")
 
 # Along a scan: 22 full images then the short one, overlapping evenly.
@@ -64,6 +76,13 @@ def _scans_in_belt(belt: int) -> int:
 SCANS_PER_BELT = np.array([_scans_in_belt(b) for b in range(N_BELTS)])
 _FIRST_SCAN_OF_BELT = np.concatenate([[0], np.cumsum(SCANS_PER_BELT)])
 N_SCANS = int(_FIRST_SCAN_OF_BELT[-1])
+NORTHERN_BELT = N_BELTS // 2  # the first belt observed from Mt. Hopkins (Dec 0 to 6)
+# Scans counted per hemisphere: CTIO's are scans 0.., Mt. Hopkins' start here.
+_FIRST_SCAN_OF_HEMISPHERE = {"s": 0, "n": int(_FIRST_SCAN_OF_BELT[NORTHERN_BELT])}
+_SCANS_IN_HEMISPHERE = {"s": _FIRST_SCAN_OF_HEMISPHERE["n"], "n": N_SCANS - _FIRST_SCAN_OF_HEMISPHERE["n"]}
+# Frame centres, arcsec from the scan's starting end (frames overhang the scan evenly).
+_FRAME_OFFSETS = (np.arange(FRAMES_PER_SCAN) + 0.5) * FRAME_STEP_ARCSEC - (
+    FRAMES_PER_SCAN * FRAME_STEP_ARCSEC - _SCAN_LENGTH) / 2
 
 
 def tile_center(belt, scan, tile):
@@ -146,21 +165,30 @@ class AtlasTile:
         return float(tile_twist(self.belt, self.scan))
 
     @property
+    def hemisphere(self) -> str:
+        """Which telescope: Mt. Hopkins ('n') for northern belts, CTIO ('s') otherwise."""
+        return "n" if self.belt >= NORTHERN_BELT else "s"
+
+    @property
+    def _nightly_index(self) -> int:
+        return self.scan_id - _FIRST_SCAN_OF_HEMISPHERE[self.hemisphere]
+
+    @property
     def night(self) -> _dt.date:
-        return FIRST_NIGHT + _dt.timedelta(days=self.scan_id // SCANS_PER_NIGHT)
+        return FIRST_NIGHT[self.hemisphere] + _dt.timedelta(days=self._nightly_index // SCANS_PER_NIGHT)
 
     @property
     def ordate(self) -> str:
         return self.night.strftime("%y%m%d")
 
     @property
-    def hemisphere(self) -> str:
-        """Which telescope: Mt. Hopkins ('n') for northern belts, CTIO ('s') otherwise."""
-        return "n" if _belt_south(self.belt) >= 0 else "s"
+    def daynum(self) -> int:
+        """Survey day number: day 1 is 1 March 1997 UT."""
+        return (self.night - SURVEY_DAY_1).days + 1
 
     @property
     def scanno(self) -> int:
-        return self.scan_id % SCANS_PER_NIGHT + 1
+        return self._nightly_index % SCANS_PER_NIGHT + 1
 
     @property
     def scandir(self) -> str:
@@ -168,8 +196,8 @@ class AtlasTile:
 
     @property
     def image_number(self) -> int:
-        """Four-digit image number in the file name (first frame of the image)."""
-        return 8 + 12 * self.tile
+        """Number of the camera frame nearest the image centre (the file name's last four digits)."""
+        return int(image_numbers(self.scandir)[self.tile])
 
     @property
     def coadd_key(self) -> int:
@@ -192,25 +220,37 @@ class AtlasTile:
         if len(parts) != 4 or parts[2] != "image" or len(parts[0]) != 7 or len(parts[1]) != 4:
             raise ValueError(f"not an atlas image path: {path}")
         ordate, hemisphere, scan_dir, fname = parts[0][:6], parts[0][6], parts[1], parts[3]
+        if hemisphere not in FIRST_NIGHT or len(fname) != 17 or not (fname[2:9] + scan_dir[1:]).isdigit():
+            raise ValueError(f"not an atlas image path: {path}")
         try:
-            night = (_dt.datetime.strptime(ordate, "%y%m%d").date() - FIRST_NIGHT).days
-            scanno = int(scan_dir[1:])
-            band, kind, name_scanno, number = fname[0], fname[1], int(fname[2:5]), int(fname[5:9])
+            night = (_dt.datetime.strptime(ordate, "%y%m%d").date() - FIRST_NIGHT[hemisphere]).days
         except ValueError as err:
             raise ValueError(f"not an atlas image path: {path}") from err
-        scan_id = night * SCANS_PER_NIGHT + scanno - 1
-        tile, rest = divmod(number - 8, 12)
+        scanno = int(scan_dir[1:])
+        band, kind, name_scanno, number = fname[0], fname[1], int(fname[2:5]), int(fname[5:9])
+        nightly = night * SCANS_PER_NIGHT + scanno - 1
         if not (
             scan_dir[0] == "s" and band in BANDS and kind == "i" and fname[9:] == ".fits.gz"
-            and name_scanno == scanno and 1 <= scanno <= SCANS_PER_NIGHT and 0 <= scan_id < N_SCANS
-            and rest == 0 and 0 <= tile < TILES_PER_SCAN
+            and name_scanno == scanno and 1 <= scanno <= SCANS_PER_NIGHT
+            and 0 <= nightly < _SCANS_IN_HEMISPHERE[hemisphere]
         ):
             raise ValueError(f"no such atlas image: {path}")
+        scan_id = _FIRST_SCAN_OF_HEMISPHERE[hemisphere] + nightly
         belt = int(np.searchsorted(_FIRST_SCAN_OF_BELT, scan_id, side="right") - 1)
-        found = cls(belt, scan_id - int(_FIRST_SCAN_OF_BELT[belt]), tile)
-        if found.hemisphere != hemisphere or found.path(band) != path:
+        scan = scan_id - int(_FIRST_SCAN_OF_BELT[belt])
+        tiles = np.nonzero(image_numbers(cls(belt, scan, 0).scandir) == number)[0]
+        if tiles.size != 1:
+            raise ValueError(f"no such atlas image: {path}")
+        found = cls(belt, scan, int(tiles[0]))
+        if found.path(band) != path:
             raise ValueError(f"no such atlas image: {path}")
         return found, band
+
+
+def image_numbers(scandir: str) -> np.ndarray:
+    """The image number of each tile along a scan: the frame nearest its centre, counted from the start."""
+    from_start = _TILE_OFFSETS if scandir == "n" else _SCAN_LENGTH - _TILE_OFFSETS
+    return np.abs(from_start[:, None] - _FRAME_OFFSETS[None, :]).argmin(axis=1) + 1
 
 
 def tiles_near(ra: float, dec: float, radius: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

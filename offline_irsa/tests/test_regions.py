@@ -17,10 +17,9 @@ from astropy.wcs import WCS
 
 from offline_irsa.sky import tiling
 from offline_irsa.sky.regions import find_tiles
-from offline_irsa.sky.render import header
 from offline_irsa.sky.tiling import AtlasTile
 
-from .conftest import sky_positions
+from .conftest import geometry_wcs, sky_positions
 
 TOL_PX = 0.01  # our edges are great circles, the images' are SIN-straight: < 0.003" apart
 SAMPLE_STEP_ARCSEC = 16.0
@@ -82,7 +81,7 @@ def neighbourhood(ra, dec, radius):
 
 def judge(ra, dec, width, height, tile):
     """(clearly meets, could meet) the rules for one tile, as a dict per INTERSECT."""
-    wcs = WCS(header(tile, "h"))
+    wcs = geometry_wcs(tile)
     grid, half = box_samples(ra, dec, width, height)
     centre = SkyCoord(ra, dec, unit="deg")
     edge = tile_boundary(wcs, tile.naxis2)

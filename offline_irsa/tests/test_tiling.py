@@ -5,14 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from astropy.coordinates import SkyCoord
-from astropy.wcs import WCS
 
 from offline_irsa.sky import tiling
 from offline_irsa.sky.regions import find_tiles
-from offline_irsa.sky.render import header
 from offline_irsa.sky.tiling import AtlasTile
 
-from .conftest import TARGET, sky_positions
+from .conftest import TARGET, geometry_wcs, sky_positions
 
 
 def some_tiles(n=40, seed=3):
@@ -35,7 +33,7 @@ def test_layout_matches_the_survey():
 
 @pytest.mark.parametrize("tile", some_tiles())
 def test_corners_agree_with_astropy_wcs(tile):
-    wcs = WCS(header(tile, "h"))
+    wcs = geometry_wcs(tile)
     ny = tile.naxis2
     expected = wcs.pixel_to_world([-0.5, -0.5, 511.5, 511.5], [-0.5, ny - 0.5, ny - 0.5, -0.5])
     x, y, z = tiling.tile_corners(tile.belt, tile.scan, tile.tile)[0].T
@@ -51,13 +49,21 @@ def test_paths_round_trip(tile):
         assert path.endswith(f"/image/{band}i{tile.scanno:03d}{tile.image_number:04d}.fits.gz")
 
 
+def test_a_known_path_is_accepted():
+    assert AtlasTile.from_path("980827n/s007/image/hi0070256.fits.gz") == (AtlasTile(27, 728, 21), "h")
+
+
 @pytest.mark.parametrize("path", [
-    "", "../../etc/passwd", "990223n/s070/image/../../../x", "990223n/s070/image/hi0700260.fits",
-    "990223s/s070/image/hi0700260.fits.gz",  # wrong hemisphere for that scan
-    "990223n/s071/image/hi0700260.fits.gz",  # directory and file name disagree
-    "990223n/s070/image/xi0700260.fits.gz", "990223n/s070/image/hi0700261.fits.gz",
-    "990223n/s070/image/hi0709999.fits.gz", "991323n/s070/image/hi0700260.fits.gz",
-    "300101n/s001/image/hi0010008.fits.gz",  # a night after the survey
+    "", "../../etc/passwd", "980827n/s007/image/../../../x", "980827n/s007/image/hi0070256.fits",
+    "980827x/s007/image/hi0070256.fits.gz",  # no such hemisphere
+    "980827n/s008/image/hi0070256.fits.gz",  # directory and file name disagree
+    "980827n/s007/image/xi0070256.fits.gz", "980827n/s007/image/hi0070255.fits.gz",  # no image 0255
+    "980827n/s007/image/hi0079999.fits.gz", "981327n/s007/image/hi0070256.fits.gz",
+    "300101n/s001/image/hi0010012.fits.gz",  # a night after the survey
+    "970616n/s001/image/hi0010012.fits.gz",  # the night before Mt. Hopkins started
+    "980318s/s001/image/hi0010012.fits.gz",  # the night before CTIO started
+    "980827n/s007/image/hi007025６.fits.gz", "980827n/s007/image/hi007_256.fits.gz", "980827n/s007/image/",
+    "980827n/s007/image/h", "980827n/s07/image/hi0070256.fits.gz", "980827n/s+07/image/hi0070256.fits.gz",
 ])
 def test_bad_paths_are_refused(path):
     with pytest.raises(ValueError):
@@ -69,7 +75,7 @@ def test_every_position_is_covered(ra, dec):
     found = find_tiles(ra, dec, 0, 0, "CENTER")
     assert found, f"no image covers {ra}, {dec}"
     for tile in found:
-        x, y = WCS(header(tile, "j")).world_to_pixel(SkyCoord(ra, dec, unit="deg"))
+        x, y = geometry_wcs(tile).world_to_pixel(SkyCoord(ra, dec, unit="deg"))
         assert -0.51 <= x <= 511.51 and -0.51 <= y <= tile.naxis2 - 0.49
 
 
