@@ -1,6 +1,9 @@
 """pytest runs every MyST notebook under this folder with nbval, offline by default.
 
-A notebook is a ``.md`` file with jupytext front matter. Before the first one runs, the
+A notebook is a ``.md`` file with jupytext front matter, or an ``.ipynb`` on its own. An
+``.ipynb`` that jupytext pairs with a ``.md`` (JupyterLab writes one when a reader saves)
+is not run: its ``.md`` twin is. nbval's own collector, which would run an ``.ipynb``
+without the offline IRSA, is switched off; this file collects notebooks. Before the first one runs, the
 offline IRSA starts and kernels are pointed at it (``offline_irsa.harness``); notebooks
 keep IRSA's real URLs. ``--live`` (or OFFLINE_IRSA_LIVE=1) runs them against the real
 IRSA instead, and skips them with the reason when IRSA cannot be reached. A cell that
@@ -44,6 +47,13 @@ def running_harness(config) -> nbharness.Harness:
 @pytest.fixture(scope="session")
 def notebook_harness(request) -> nbharness.Harness:
     return running_harness(request.config)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    nbval = config.pluginmanager.get_plugin("nbval")
+    if nbval is not None:  # its options stay parsed; its collector would bypass the harness
+        config.pluginmanager.unregister(nbval)
 
 
 def pytest_collect_file(file_path, parent):

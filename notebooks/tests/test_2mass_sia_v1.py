@@ -24,7 +24,7 @@ from astropy.io import fits
 from astropy.table import Table
 from astropy.wcs import WCS
 
-from offline_irsa.harness import execute
+from offline_irsa.harness import execute, stderr_errors
 from offline_irsa.harness.routing import rewrite
 
 from .browser import image_has_content
@@ -81,9 +81,9 @@ def fetch_image(harness, url: str) -> fits.PrimaryHDU:
 
 def test_search_finds_h_band_images_that_contain_the_whole_box(run):
     images, h_images = run["images"], run["h_images"]
-    assert len(images) >= 3 and set(images["filter"]) == {"j", "h", "k"}
-    assert len(h_images) == int(np.sum(images["filter"] == "h")) >= 1
-    assert set(h_images["filter"]) == {"h"} and all("H-Band" in t for t in h_images["sia_title"])
+    assert len(images) >= 3 and set(images["sia_bp_id"]) == {"J", "H", "K"}
+    assert len(h_images) == int(np.sum(images["sia_bp_id"] == "H")) >= 1
+    assert set(h_images["sia_bp_id"]) == {"H"} and all("H-Band" in t for t in h_images["sia_title"])
     for url in h_images["sia_url"]:
         hdu = fetch_image(run["harness"], url)
         wcs = WCS(hdu.header)
@@ -100,7 +100,7 @@ def test_header_shown_belongs_to_the_chosen_h_band_image(run):
     url = run["facts"]["image_url"]
     assert url == run["h_images"]["sia_url"][0]
     assert re.match(r"https://irsa\.ipac\.caltech\.edu/ibe/data/twomass/allsky/allsky/\d{6}n/s\d{3}/image/hi", url)
-    shown = "".join(o.get("text", "") for o in outputs_of(run["nb"], "hdulist = fits.open(image_url)"))
+    shown = "".join(o.get("text", "") for o in outputs_of(run["nb"], "hdulist = open_fits("))
     header = fetch_image(run["harness"], url).header
     assert f"Image: {url}" in shown
     for key in ("FILTER", "ORDATE", "SCANNO", "MAGZP"):
@@ -144,10 +144,53 @@ def test_the_cutout_figure_is_shown(run):
 
 def test_server_side_cutout_matches(run):
     shown = "".join(o.get("text", "") for o in outputs_of(run["nb"], "cutout_url ="))
-    assert "Server-side cutout shape: (60, 60)" in shown
+    assert re.search(r"Server-side cutout: \d+ kB, shape \(60, 60\)", shown), shown
 
 
 def test_offline_run_leaves_the_users_cache_alone(run):
     private = run["facts"]["cache"]
     assert private.startswith(os.environ["ASTROPY_CACHE_DIR"].rsplit("/", 1)[0])
     assert run["cache_after"] == run["cache_before"]
+
+
+# A reader who changes the target to one near an image's long edge: real atlas images have
+# four NaN columns on each side, so the cutout holds NaN pixels, and the figure must still work.
+EDGE_TARGET = SkyCoord(157.34523, -7.02521, unit="deg")  # 30 px from the first H image's left edge
+TARGET_LINE = 'target = SkyCoord(ra=314.30417, dec=77.595559, unit="deg", frame="icrs")'
+EDGE_PROBE = """
+import json, numpy as np
+np.save({out!r} + "/cutout.npy", cutout.data)
+grey = np.asarray(norm(cutout.data[np.isfinite(cutout.data)]))  # as the figure shows them, 0 to 1
+json.dump({{"vmin": float(norm.vmin), "vmax": float(norm.vmax), "grey": float(np.mean((grey > 0) & (grey < 1)))}},
+          open({out!r} + "/norm.json", "w"))
+"""
+
+
+@pytest.fixture(scope="module")
+def edge_run(notebook_harness, tmp_path_factory):
+    if notebook_harness.live:
+        pytest.skip("the edge target is chosen on the offline sky")
+    out = tmp_path_factory.mktemp("edge")
+    text = NOTEBOOK.read_text()
+    assert text.count(TARGET_LINE) == 1
+    changed = out / NOTEBOOK.name
+    changed.write_text(text.replace(TARGET_LINE, f'target = SkyCoord(ra={EDGE_TARGET.ra.deg}, '
+                                                 f'dec={EDGE_TARGET.dec.deg}, unit="deg", frame="icrs")'))
+    nb = execute(changed, probe=EDGE_PROBE.format(out=str(out)))
+    return {"nb": nb, "cutout": np.load(out / "cutout.npy"), "norm": json.loads((out / "norm.json").read_text())}
+
+
+def test_a_cutout_on_an_images_nan_edge_still_gives_a_figure(edge_run):
+    cutout = edge_run["cutout"]
+    assert cutout.shape == (60, 60)
+    nan_columns = np.isnan(cutout).all(axis=0)
+    assert 1 <= nan_columns.sum() <= 4 and np.isfinite(cutout[:, ~nan_columns]).all()
+    # the stretch runs from the sky level to the star, so the sky shows as grey, not one flat shade
+    finite = cutout[np.isfinite(cutout)]
+    assert np.percentile(finite, 5) < edge_run["norm"]["vmin"] < np.percentile(finite, 95) < edge_run["norm"]["vmax"]
+    assert edge_run["norm"]["grey"] > 0.3
+    errors = [t for cell in edge_run["nb"].cells for t in stderr_errors(cell.get("outputs", []))]
+    assert errors == []
+    pngs = [o["data"]["image/png"] for o in outputs_of(edge_run["nb"], "projection=cutout.wcs")
+            if "image/png" in o.get("data", {})]
+    assert len(pngs) == 1 and image_has_content(base64.b64decode(pngs[0])) > 0.05

@@ -64,6 +64,7 @@ class Harness:
             "fireflyLabExtension": "true",
             "fireflyURLLab": self.server.firefly,
             "fireflyChannelLab": self.channel,
+            "PIP_NO_INDEX": "1",  # a notebook's %pip install uses what is installed: offline means offline
             "NO_PROXY": ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1", "localhost", IRSA_HOST])),
             "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")])),
         }

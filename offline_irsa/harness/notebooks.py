@@ -13,13 +13,30 @@ SKIP_DIRS = {".git", ".tox", ".venv", "venv", "_build", "node_modules", "site-pa
 STDERR_ERROR = re.compile(r"Traceback \(most recent call last\)|\b[A-Z]\w*(Error|Exception)\b|^\s*ERROR\b", re.M)
 
 
-def is_notebook(path: Path) -> bool:
+def is_myst_notebook(path: Path) -> bool:
     """A MyST markdown notebook: a .md file whose front matter names a jupytext kernel."""
     if path.suffix != ".md" or not path.is_file():
         return False
-    with path.open(encoding="utf-8") as f:
+    with path.open(encoding="utf-8", errors="replace") as f:
         head = f.read(2000)
     return head.startswith("---") and "jupytext:" in head and "kernelspec:" in head
+
+
+def myst_twin(path: Path) -> Path | None:
+    """For an .ipynb, the MyST notebook jupytext pairs it with (same folder and name), if any."""
+    twin = path.with_suffix(".md")
+    return twin if path.suffix == ".ipynb" and is_myst_notebook(twin) else None
+
+
+def is_notebook(path: Path) -> bool:
+    """A notebook to run: a MyST notebook, or an .ipynb that is not the paired copy of one.
+
+    jupytext.toml pairs every MyST notebook with an .ipynb, which JupyterLab writes when a
+    reader saves; that copy runs as its .md twin, never a second time.
+    """
+    if path.suffix == ".ipynb":
+        return path.is_file() and myst_twin(path) is None
+    return is_myst_notebook(path)
 
 
 def find_notebooks(paths: Iterable[str | Path]) -> list[Path]:
@@ -31,6 +48,8 @@ def find_notebooks(paths: Iterable[str | Path]) -> list[Path]:
                 found += [Path(root, f) for f in sorted(files) if is_notebook(Path(root, f))]
         elif is_notebook(path):
             found.append(path)
+        elif twin := myst_twin(path):
+            found.append(twin)  # asked for the paired .ipynb: run its MyST source
     return found
 
 

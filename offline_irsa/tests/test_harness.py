@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from offline_irsa.harness import find_notebooks, is_notebook, stderr_errors
+from offline_irsa.harness import find_notebooks, is_notebook, read_notebook, stderr_errors
 
 ROOT = Path(__file__).resolve().parents[2]
 FRONT = """---
@@ -100,3 +101,48 @@ def test_live_mode_skips_with_a_reason_when_irsa_is_unreachable(scratch):
     result = subprocess.run([sys.executable, "-m", "pytest", str(scratch), "--live", "-rs", "-q"],
                             cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
     assert "1 skipped" in result.stdout and "unreachable" in result.stdout, result.stdout[-2000:]
+
+
+TUTORIAL = ROOT / "notebooks" / "2mass-sia-v1.md"
+REFERENCE_ENV_VAR = "OFFLINE_IRSA_REFERENCE"  # a folder holding original-tutorial-2mass-sia-v1.md
+
+
+def original_tutorial() -> Path:
+    """IRSA's original tutorial, the suite's specification: kept beside the repository, not in it."""
+    places = [Path(os.environ[REFERENCE_ENV_VAR])] if os.environ.get(REFERENCE_ENV_VAR) else []
+    places += [parent / "shared" / "reference" for parent in ROOT.parents]
+    for place in places:
+        if (place / "original-tutorial-2mass-sia-v1.md").is_file():
+            return place / "original-tutorial-2mass-sia-v1.md"
+    pytest.skip(f"the original tutorial is not here: set {REFERENCE_ENV_VAR} to the folder that holds it")
+
+
+def pair(md: Path) -> Path:
+    """Write the .ipynb that jupytext pairs with a MyST notebook, as JupyterLab does on save."""
+    import jupytext
+
+    jupytext.write(jupytext.read(md), md.with_suffix(".ipynb"))
+    return md.with_suffix(".ipynb")
+
+
+def run_verbose(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pytest", str(path), "-v", "-p", "no:randomly"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("source", ["tutorial", "original"])
+def test_a_paired_ipynb_runs_once_as_its_md_and_alone_under_the_harness(scratch, source):
+    md = scratch / "paired.md"
+    shutil.copy(TUTORIAL if source == "tutorial" else original_tutorial(), md)
+    code_cells = sum(c.cell_type == "code" for c in read_notebook(md).cells)
+    pair(md)
+    assert find_notebooks([scratch]) == [md]
+    result = run_verbose(scratch)
+    assert f"{code_cells} passed" in result.stdout and "failed" not in result.stdout, result.stdout[-3000:]
+    # (pytest 9 shows a notebook's node id as paired::md, older versions as paired.md)
+    assert re.search(r"paired(\.|::)md::Cell", result.stdout) and "ipynb::" not in result.stdout
+    md.unlink()  # now the .ipynb stands alone: it runs offline like the .md did
+    assert find_notebooks([scratch]) == [scratch / "paired.ipynb"]
+    result = run_verbose(scratch)
+    assert f"{code_cells} passed" in result.stdout, result.stdout[-3000:]
+    assert re.search(r"paired(\.|::)ipynb::Cell", result.stdout)
