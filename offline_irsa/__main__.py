@@ -13,6 +13,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     serve.add_argument("--port", type=int, default=8765, help="port (0 picks a free one; default 8765)")
     serve.add_argument("--verbose", action="store_true", help="log every request")
+    serve.add_argument("--fault", action="append", default=[], metavar="ROUTE:KIND[=VALUE][*TIMES]",
+                       help="inject an outage, e.g. sia:status=503*2, cutout:hang, data:delay=5, data:truncate=1000, "
+                            "sia:html, *:stop (repeatable; see offline_irsa/faults.py)")
     run = commands.add_parser("run", help="execute MyST notebooks end to end against the offline IRSA")
     run.add_argument("notebooks", nargs="*", default=["notebooks"], help="notebook files or folders")
     run.add_argument("--out", default="_build/executed", help="where executed .ipynb files go")
@@ -24,9 +27,17 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
 
     if args.command == "serve":
+        from offline_irsa.faults import Fault
         from offline_irsa.server import OfflineIRSA
 
+        try:
+            injected = [Fault.parse(spec) for spec in args.fault]
+        except ValueError as err:
+            parser.error(str(err))
         server = OfflineIRSA(args.host, args.port, quiet=not args.verbose)
+        for fault in injected:
+            server.faults.add(fault)
+            print(f"injecting {fault}", flush=True)
         print(server.describe(), "\nPress Ctrl+C to stop.", flush=True)
         try:
             server.serve_forever()

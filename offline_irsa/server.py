@@ -3,7 +3,12 @@
 ``OfflineIRSA`` runs it in a thread of the calling process (``start``/``stop``, or as a
 context manager); ``OfflineIRSA.spawn`` runs it as a subprocess (``python -m offline_irsa
 serve``) and returns a handle with the same URLs. The paths are IRSA's own, so a client
-whose ``https://irsa.ipac.caltech.edu`` is routed here (see ``routing``) needs no change.
+whose ``https://irsa.ipac.caltech.edu`` is routed here (see ``harness.routing``) needs no change.
+
+It is built to stay up whatever it is sent: connections are served by a fixed pool of
+``MAX_THREADS`` threads, an idle connection is closed after ``IDLE_TIMEOUT`` seconds, data
+routes answer only GET and HEAD (405 otherwise), and an unexpected error in a service is
+answered with HTTP 500 naming it, never a dead server. ``faults`` injects outages on request.
 """
 
 from __future__ import annotations
@@ -11,25 +16,32 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
+from offline_irsa import faults
 from offline_irsa.services import firefly, ibe, sia
 
 SIA_PATH = "/ibe/sia/twomass/allsky/allsky"
 DATA_PATH = "/ibe/data/twomass/allsky/allsky"
 FIREFLY_PATHS = ("/firefly", "/irsaviewer")  # our own Firefly, and IRSA's public viewer
 RECORD_PATH = "/_offline/firefly/actions"
+FAULTS_PATH = "/_offline/faults"
+MAX_THREADS = 32  # connections served at once; more wait their turn
+IDLE_TIMEOUT = 15.0  # seconds a connection may sit idle (or stall mid-request) before it is closed
 
 _rules = [
-    Rule("/", endpoint="index"),
-    Rule(SIA_PATH, endpoint="sia", methods=["GET", "POST"]),
-    Rule(f"{DATA_PATH}/<path:path>", endpoint="data"),
+    Rule("/", endpoint="index", methods=["GET", "HEAD"]),
+    Rule(SIA_PATH, endpoint="sia", methods=["GET", "HEAD", "POST"]),
+    Rule(f"{DATA_PATH}/<path:path>", endpoint="data", methods=["GET", "HEAD"]),
     Rule(RECORD_PATH, endpoint="record", methods=["GET", "DELETE"]),
+    Rule(FAULTS_PATH, endpoint="faults", methods=["GET", "POST", "DELETE"]),
 ]
 for _base in FIREFLY_PATHS:
     _rules += [
@@ -52,22 +64,31 @@ What Firefly was asked:       {base}{record}
 
 
 class Application:
-    """The WSGI application; ``firefly`` holds what clients sent to the viewer."""
+    """The WSGI application; ``firefly`` holds what clients sent to the viewer, ``faults`` the outages."""
 
     def __init__(self) -> None:
         self.firefly = firefly.FireflyRecorder()
+        self.faults = faults.Faults()
 
     def __call__(self, environ, start_response):
         request = Request(environ)
         request.max_content_length = firefly.MAX_UPLOAD_BYTES
         try:
             endpoint, args = URLS.bind_to_environ(environ).match()
-            response = self.dispatch(request, endpoint, args)
+            fault = self.faults.take(endpoint, request) if endpoint != "faults" else None
+            if fault is None:
+                response = self.dispatch(request, endpoint, args)
+            else:
+                response = self.faults.respond(fault, request, lambda: self.dispatch(request, endpoint, args))
         except NotFound:
             response = Response(f"Not found: {request.path}\n(offline_irsa serves only 2MASS allsky SIA v1, "
                                 "its IBE data and a Firefly stand-in)\n", status=404, mimetype="text/plain")
         except HTTPException as err:
             response = err
+        except Exception as err:  # a bug in a service: say so, and keep serving
+            traceback.print_exc()
+            response = Response(f"offline_irsa failed on {request.path}: {type(err).__name__}: {err}\n",
+                                status=500, mimetype="text/plain")
         return response(environ, start_response)
 
     def dispatch(self, request: Request, endpoint: str, args: dict) -> Response:
@@ -83,14 +104,50 @@ class Application:
             return firefly.viewer_page(request, self.firefly)
         if endpoint == "record":
             return firefly.record_endpoint(request, self.firefly)
+        if endpoint == "faults":
+            return faults.control(request, self.faults)
         base = request.host_url.rstrip("/")
         return Response(INDEX.format(base=base, sia=SIA_PATH, data=DATA_PATH, record=RECORD_PATH),
                         mimetype="text/plain")
 
 
-class _QuietHandler(WSGIRequestHandler):
+class _Handler(WSGIRequestHandler):
+    timeout = IDLE_TIMEOUT  # socket timeout: an idle keep-alive connection gives its thread back
+
+
+class _QuietHandler(_Handler):
     def log_request(self, *args, **kwargs) -> None:  # one line per request is noise in tests
         pass
+
+
+class BoundedThreadedServer(BaseWSGIServer):
+    """A WSGI server whose connections are handled by a fixed pool of threads.
+
+    werkzeug's threaded server starts a thread per connection, without limit: 300 idle
+    connections held 300 threads, and sustained load grew the process to over 1 GB.
+    """
+
+    multithread = True
+
+    def __init__(self, host: str, port: int, app, handler: type[WSGIRequestHandler],
+                 max_threads: int = MAX_THREADS) -> None:
+        super().__init__(host, port, app, handler=handler)
+        self._pool = ThreadPoolExecutor(max_threads, thread_name_prefix=f"offline-irsa-{self.server_port}-request")
+
+    def process_request(self, request, client_address) -> None:
+        self._pool.submit(self._handle, request, client_address)
+
+    def _handle(self, request, client_address) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass
@@ -141,10 +198,11 @@ class OfflineIRSA(ServedURLs):
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, quiet: bool = True) -> None:
         self.app = Application()
-        self._server: BaseWSGIServer = make_server(
-            host, port, self.app, threaded=True, request_handler=_QuietHandler if quiet else None
-        )
+        self.app.faults.on_stop = self._stop_in_background
+        self._server = BoundedThreadedServer(host, port, self.app, _QuietHandler if quiet else _Handler)
         self._thread: threading.Thread | None = None
+        self._serving = False
+        self._stopped = threading.Event()
         super().__init__(f"http://{host}:{self._server.server_port}")
 
     @property
@@ -152,18 +210,32 @@ class OfflineIRSA(ServedURLs):
         """Everything clients sent to the Firefly stand-in."""
         return self.app.firefly
 
+    @property
+    def faults(self) -> faults.Faults:
+        """Outages to inject: ``faults.inject("sia", "status", 503, times=2)``, ``faults.clear()``."""
+        return self.app.faults
+
+    def _stop_in_background(self) -> None:
+        threading.Thread(target=self.stop, name="offline-irsa-stop", daemon=True).start()
+
     def start(self) -> OfflineIRSA:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="offline-irsa", daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, name="offline-irsa", daemon=True)
         self._thread.start()
         return self
 
     def serve_forever(self) -> None:
+        self._serving = True
         self._server.serve_forever()
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        self.app.faults.clear()  # lets hung requests go
+        if self._serving:
+            self._server.shutdown()
         self._server.server_close()
-        if self._thread is not None:
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=10)
 
     def __enter__(self) -> OfflineIRSA:
