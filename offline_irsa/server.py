@@ -13,6 +13,7 @@ answered with HTTP 500 naming it, never a dead server. ``faults`` injects outage
 
 from __future__ import annotations
 
+import ctypes
 import subprocess
 import sys
 import threading
@@ -34,6 +35,7 @@ FIREFLY_PATHS = ("/firefly", "/irsaviewer")  # our own Firefly, and IRSA's publi
 RECORD_PATH = "/_offline/firefly/actions"
 FAULTS_PATH = "/_offline/faults"
 MAX_THREADS = 32  # connections served at once; more wait their turn
+MALLOC_ARENAS = 2  # glibc's default, 8 per core, let sustained load grow the process by some 150 MB
 IDLE_TIMEOUT = 15.0  # seconds a connection may sit idle (or stall mid-request) before it is closed
 
 _rules = [
@@ -120,6 +122,15 @@ class _QuietHandler(_Handler):
         pass
 
 
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Cap glibc's per-thread memory arenas (as MALLOC_ARENA_MAX does); False where there is no glibc."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return bool(libc.mallopt(-8, arenas))  # -8 is M_ARENA_MAX in glibc's malloc.h
+    except (OSError, AttributeError):
+        return False
+
+
 class BoundedThreadedServer(BaseWSGIServer):
     """A WSGI server whose connections are handled by a fixed pool of threads.
 
@@ -132,6 +143,7 @@ class BoundedThreadedServer(BaseWSGIServer):
     def __init__(self, host: str, port: int, app, handler: type[WSGIRequestHandler],
                  max_threads: int = MAX_THREADS) -> None:
         super().__init__(host, port, app, handler=handler)
+        limit_malloc_arenas()
         self._pool = ThreadPoolExecutor(max_threads, thread_name_prefix=f"offline-irsa-{self.server_port}-request")
 
     def process_request(self, request, client_address) -> None:
