@@ -298,6 +298,7 @@ def test_landing_page_has_a_card_per_tutorial_with_its_figure_services_and_data(
         for key, label in (("services", "Services"), ("datasets", "Data sets")):
             assert meta.get(key), f"{notebook.name} lists no {key} in its front matter"
             fact = card.locator(f"div.tutorial-card-{key}")
+            assert fact.count() == 1, f"the card for {name} does not show its {key}"
             assert fact.locator("dt").inner_text() == label
             assert fact.locator("dd").all_inner_texts() == [str(item) for item in meta[key]]
         thumbnail = card.locator("img")
