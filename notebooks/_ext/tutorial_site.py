@@ -3,61 +3,36 @@
 * The offline IRSA starts with the build (unless OFFLINE_IRSA_LIVE=1), so notebooks
   execute against it as they do in the tests; each notebook gets its own Firefly channel.
 * ``{tutorial-gallery}`` draws one card per notebook from the notebook's own front
-  matter (title, ``short_description``) and a thumbnail of its own last figure: the
-  notebooks are the one list of tutorials.
+  matter and its last figure (``tutorial_gallery``): the notebooks are the one list of tutorials.
 * Each tutorial page gets a link to download its source, and, offline, a banner saying
   its outputs came from synthetic data.
 * Firefly cells cannot show a live viewer on a static page: the page says so and shows
   the action and image the cell sent.
+* "About this notebook" states the runtime this build measured (``measured_runtime``), and
+  every figure on a tutorial page must have alt text that says what it shows.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
-import shutil
 import time
 from pathlib import Path
 
+import measured_runtime
+import tutorial_gallery
 from docutils import nodes
-from docutils.parsers.rst import Directive
+from sphinx.util import logging
 
 from offline_irsa.harness import Harness, find_notebooks, live_requested
 
-THUMBNAILS = "_static/thumbnails"
+logger = logging.getLogger(__name__)
 
 
 def notebook_docs(app) -> dict[str, Path]:
     """{docname: path} of every notebook, found once when the build starts."""
     return app.tutorial_notebooks
-
-
-def front_matter(path: Path) -> dict:
-    text = path.read_text(encoding="utf-8")
-    description = re.search(r"^short_description:\s*(.+)$", text, re.M)
-    title = re.search(r"^# (.+)$", text, re.M)
-    return {"title": title.group(1).strip() if title else path.stem,
-            "description": description.group(1).strip() if description else ""}
-
-
-class TutorialGallery(Directive):
-    """One card per notebook: thumbnail, title, one-line description."""
-
-    def run(self):
-        app = self.state.document.settings.env.app
-        cards = []
-        for docname, path in sorted(notebook_docs(app).items()):
-            meta = {key: html.escape(value) for key, value in front_matter(path).items()}
-            thumbnail = f"{THUMBNAILS}/{html.escape(Path(docname).name)}.png"
-            cards.append(
-                f'<a class="tutorial-card" href="{html.escape(docname)}.html">'
-                f'<img src="{thumbnail}" alt="Figure from {meta["title"]}">'
-                f'<span class="tutorial-card-title">{meta["title"]}</span>'
-                f'<span class="tutorial-card-text">{meta["description"]}</span></a>'
-            )
-        return [nodes.raw("", '<div class="tutorial-gallery">' + "".join(cards) + "</div>", format="html")]
 
 
 def banner(docname: str, path: Path, live: bool) -> str:
@@ -119,11 +94,18 @@ def on_doctree_read(app, doctree):
         source = "".join(n.astext() for n in cell.findall(nodes.literal_block))[:2000]
         if "show_fits_image(" in source:
             cell.parent.insert(cell.parent.index(cell) + 1, firefly_note(images))
-    # Thumbnail: the last figure the notebook drew.
-    figures = [n["uri"] for n in doctree.findall(nodes.image) if n["uri"].endswith(".png")]
-    if figures:
-        app.env.tutorial_thumbnails = getattr(app.env, "tutorial_thumbnails", {})
-        app.env.tutorial_thumbnails[docname] = figures[-1]
+    tutorial_gallery.note_thumbnail(app, docname, doctree)
+    measured_runtime.fill_runtime(app, docname, doctree)
+    check_alt_text(doctree)
+
+
+def check_alt_text(doctree) -> None:
+    """Warn about every figure without alt text, or with its file name as alt text, as screen readers read it."""
+    for image in doctree.findall(nodes.image):
+        alt = image.get("alt", "").strip()
+        if not alt or Path(alt).name == Path(image["uri"]).name:
+            logger.warning(f"a figure has no alt text ({Path(image['uri']).name}): say what it shows, e.g. in its "
+                           "cell's metadata as mystnb: image: alt: ...", location=image)
 
 
 def firefly_note(images: list[dict]) -> nodes.Node:
@@ -159,13 +141,7 @@ def on_build_finished(app, exception):
     if exception is None:
         report_execution(app)
     if exception is None and app.builder.format == "html":
-        target = Path(app.outdir) / THUMBNAILS
-        target.mkdir(parents=True, exist_ok=True)
-        for docname, uri in getattr(app.env, "tutorial_thumbnails", {}).items():
-            source = Path(app.srcdir) / Path(docname).parent / uri
-            if not source.exists():
-                source = Path(app.outdir) / "_images" / Path(uri).name
-            shutil.copyfile(source, target / f"{Path(docname).name}.png")
+        tutorial_gallery.copy_thumbnails(app)
     if app.tutorial_harness is not None:
         app.tutorial_harness.stop()
         app.tutorial_harness = None
@@ -180,10 +156,10 @@ def on_config_inited(app, config):
 
 def setup(app):
     app.add_config_value("tutorial_live", live_requested(), "env")
-    app.add_directive("tutorial-gallery", TutorialGallery)
+    tutorial_gallery.setup(app)
     app.add_css_file("tutorials.css")
     app.connect("config-inited", on_config_inited)
     app.connect("source-read", on_source_read)
     app.connect("doctree-read", on_doctree_read)
     app.connect("build-finished", on_build_finished)
-    return {"version": "1.0", "parallel_read_safe": False, "parallel_write_safe": True, "env_version": 1}
+    return {"version": "1.0", "parallel_read_safe": False, "parallel_write_safe": True, "env_version": 2}

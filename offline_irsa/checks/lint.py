@@ -25,11 +25,14 @@ def ruff_package() -> subprocess.CompletedProcess:
 
 
 def notebook_as_python(path: Path) -> str:
-    """The notebook's code cells as a percent-format script (prose is not held to line lengths)."""
+    """The notebook's code cells as a percent-format script (prose and cell metadata, such as a
+    figure's alt text, are not Python and are not held to line lengths)."""
     import jupytext
 
     nb = read_notebook(path)
     nb.cells = [cell for cell in nb.cells if cell.cell_type == "code"]
+    for cell in nb.cells:
+        cell.metadata = {}
     return jupytext.writes(nb, fmt="py:percent")
 
 
