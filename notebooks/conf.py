@@ -11,6 +11,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
 from offline_irsa.harness import live_requested, offline_data_version  # noqa: E402
+from offline_irsa.harness.notebooks import myst_twin  # noqa: E402
+
+HERE = Path(__file__).parent
 
 # Executed notebooks are cached by their code; offline, the synthetic data matter too, so
 # each version of the stand-in's data gets a cache of its own.
@@ -21,6 +24,8 @@ author = "IRSA tutorial suite maintainers"
 copyright = "2026, " + author
 extensions = ["myst_nb", "tutorial_site"]
 exclude_patterns = ["_build", "tests", "_ext", "**/.ipynb_checkpoints", "**/_scratch*", "README.md"]
+# The .ipynb JupyterLab saves beside a MyST notebook (jupytext pairs them) is the same page.
+exclude_patterns += [str(p.relative_to(HERE)) for p in HERE.rglob("*.ipynb") if myst_twin(p)]
 html_theme = "sphinx_book_theme"
 html_title = project
 html_static_path = ["_static"]

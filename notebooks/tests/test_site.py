@@ -245,6 +245,9 @@ def test_no_serious_or_critical_accessibility_violations(site, browser, theme):
     for name in site_pages():
         page, _, _ = visit(browser, site + name)
         page.evaluate("theme => { document.documentElement.dataset.theme = theme; }", theme)  # as the theme switch does
+        # The theme fades colours in; axe must judge the colours a reader sees once they settle.
+        page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')",
+                               timeout=10_000)
         found += [f"{name}: {v}" for v in axe_violations(page, script)]
         page.close()
     assert found == [], "axe-core:\n" + "\n".join(found)
