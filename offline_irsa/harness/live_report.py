@@ -11,6 +11,9 @@ import xml.etree.ElementTree as ET
 
 # Most specific first: the text of an error names the URL or client that failed.
 SERVICES = [
+    ("irsa's sia service", "IRSA SIA v1 search"),  # how the tutorials' get_from_irsa names them
+    ("irsa's cutout service", "IRSA IBE cutouts"),
+    ("irsa's image service", "IRSA IBE image data"),
     ("/ibe/sia/", "IRSA SIA v1 search"),
     ("?center=", "IRSA IBE cutouts"),
     ("/ibe/data/", "IRSA IBE image data"),

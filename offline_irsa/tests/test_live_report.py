@@ -33,3 +33,11 @@ def test_failures_name_service_and_cell(tmp_path, capsys):
 
 def test_unknown_cause():
     assert service_of("ZeroDivisionError: division by zero").startswith("no IRSA service")
+
+
+def test_the_tutorials_own_messages_name_the_service():
+    assert service_of("RuntimeError: IRSA's cutout service (IBE) did not answer (ReadTimeout): ...") == \
+        "IRSA IBE cutouts"
+    assert service_of("IRSA's image service (IBE) answered 503 for https://x/ibe/data/a.fits.gz") == \
+        "IRSA IBE image data"
+    assert service_of("IRSA's SIA service did not send the table asked for") == "IRSA SIA v1 search"
