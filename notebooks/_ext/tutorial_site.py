@@ -7,8 +7,8 @@
   notebooks are the one list of tutorials.
 * Each tutorial page gets a link to download its source, and, offline, a banner saying
   its outputs came from synthetic data.
-* Firefly cells cannot show a live viewer on a static page: the page says so and shows
-  the action and image the cell sent.
+* Firefly cells cannot show a live viewer on a static page: each is followed by a picture
+  of what the viewer showed for it (``firefly_pictures``).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import Directive
+from firefly_pictures import add_pictures as add_firefly_pictures
 
 from offline_irsa.harness import Harness, find_notebooks, live_requested
 
@@ -111,34 +112,12 @@ def on_doctree_read(app, doctree):
     docname = app.env.docname
     if docname not in notebook_docs(app):
         return
-    actions = sent_to_firefly(app, docname)
-    images = [a for a in actions if a["type"] == "ImagePlotCntlr.PlotImage"]
-    for cell in doctree.findall(nodes.container):
-        if "cell" not in cell["classes"]:
-            continue
-        source = "".join(n.astext() for n in cell.findall(nodes.literal_block))[:2000]
-        if "show_fits_image(" in source:
-            cell.parent.insert(cell.parent.index(cell) + 1, firefly_note(images))
+    add_firefly_pictures(app, docname, doctree, sent_to_firefly(app, docname))
     # Thumbnail: the last figure the notebook drew.
     figures = [n["uri"] for n in doctree.findall(nodes.image) if n["uri"].endswith(".png")]
     if figures:
         app.env.tutorial_thumbnails = getattr(app.env, "tutorial_thumbnails", {})
         app.env.tutorial_thumbnails[docname] = figures[-1]
-
-
-def firefly_note(images: list[dict]) -> nodes.Node:
-    note = nodes.admonition(classes=["firefly-sent"])
-    note += nodes.title(text="Firefly on this page")
-    note += nodes.paragraph(text="Firefly is an interactive viewer, which a static page cannot run. "
-                                 "When this page was built, the cell above sent Firefly:")
-    if not images:
-        note += nodes.paragraph(text="(no image: the viewer was not reached)")
-    for action in images:
-        request = action["payload"].get("wpRequest", {})
-        shown = {"type": action["type"], "url": request.get("url") or request.get("file"),
-                 "plotId": request.get("plotId"), "Title": request.get("Title")}
-        note += nodes.literal_block(text=json.dumps(shown, indent=2), language="json")
-    return note
 
 
 def report_execution(app) -> None:

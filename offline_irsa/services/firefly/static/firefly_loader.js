@@ -88,8 +88,8 @@
     }
     const label = shape.text || shape.label;
     if (label) {
-      const text = svg('text', {x: shape.cx || shape.points[0][0], y: (shape.cy || shape.points[0][1]) - (shape.r || 0) - 2,
-        fill: shape.color, class: 'ffo-label'});
+      const [x, y] = shape.points ? shape.points[0] : [shape.cx, shape.cy - (shape.r || 0)];
+      const text = svg('text', {x, y, dy: '-0.3em', fill: shape.color, class: 'ffo-label'});
       text.textContent = label;
       group.appendChild(text);
     }
@@ -141,6 +141,8 @@
       const [cx, cy] = p.center || [p.width / 2, p.height / 2];
       Object.assign(stage.style, {width: `${p.width * s}px`, height: `${p.height * s}px`,
         left: `${viewport.clientWidth / 2 - cx * s}px`, top: `${viewport.clientHeight / 2 - cy * s}px`});
+      overlay.style.fontSize = `${13 / s}px`; // labels stay 13 px on screen at any zoom
+      image.classList.toggle('ffo-magnified', s >= 1); // crisp pixels when enlarged, smooth when shrunk
       zoomText.textContent = `zoom ${s.toFixed(s < 1 ? 2 : 1)}×${view.userZoom || p.zoom ? '' : ' (fit)'}`;
     };
 
