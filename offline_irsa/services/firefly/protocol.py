@@ -73,8 +73,7 @@ class UploadStore:
             if name in self._files:
                 return self._files[name]
             if name in self._evicted:
-                raise KeyError(f"{name} was dropped: the stand-in keeps the newest "
-                               f"{self.max_bytes // MiB} MiB of uploads")
+                raise KeyError(f"{name} was dropped: the stand-in keeps the newest {_size(self.max_bytes)} of uploads")
             raise KeyError(f"{name} was not uploaded to this stand-in (it forgets uploads when it stops)")
 
     def clear(self) -> None:
@@ -170,9 +169,13 @@ def json_response(value, status: int = 200, headers: dict | None = None) -> Resp
     return Response(json.dumps(value), status=status, mimetype="application/json", headers=headers)
 
 
+def _size(n: int) -> str:
+    return f"{n // MiB} MiB" if n >= MiB and n % MiB == 0 else f"{n} bytes"
+
+
 def too_large(size: int | None) -> Response:
     said = f"{size} bytes" if size is not None else "this upload"
-    return Response(f"Upload refused: {said} is over the offline stand-in's limit of {MAX_UPLOAD_BYTES // MiB} MiB "
+    return Response(f"Upload refused: {said} is over the offline stand-in's limit of {_size(MAX_UPLOAD_BYTES)} "
                     "per file (offline_irsa.services.firefly.MAX_UPLOAD_BYTES)\n", status=413, mimetype="text/plain")
 
 

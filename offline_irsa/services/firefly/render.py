@@ -81,6 +81,7 @@ def read_fits(raw: bytes, name: str, hdu_index: int | None = None) -> FitsImage:
 
 def unit_values(data: np.ndarray, rv: RangeValues) -> np.ndarray:
     """Pixels mapped to 0..1 (NaN stays NaN) by the stretch, with astropy's interval and stretch."""
+    data = np.asarray(data, dtype=np.float64)  # float32 pixels would shift histogram equalisation by a grey level
     finite = data[np.isfinite(data)]
     if finite.size == 0:
         return np.full(data.shape, np.nan, dtype=np.float32)
