@@ -36,7 +36,7 @@ def fits_via_stand_in(stand_in: str, url: str) -> tuple[np.ndarray, WCS]:
 
 def wait_for_plot(page, scope: str, title: str | None = None, newer_than: int = 0, timeout: float = 30_000) -> dict:
     """Wait until the viewer in ``scope`` shows a loaded image (with that title, newer than a version)."""
-    page.wait_for_function(
+    waited_for(page, scope, f"an image titled {title!r}, newer than version {newer_than}", page.wait_for_function,
         """([scope, title, newer]) => {
             const img = document.querySelector(`${scope} .ffo-image`);
             const shown = document.querySelector(`${scope} .ffo-title`);
@@ -52,6 +52,17 @@ def wait_for_plot(page, scope: str, title: str | None = None, newer_than: int = 
                 stretch: document.querySelector(`${scope} .ffo-stretch`).textContent,
                 box: {x: box.x, y: box.y, width: box.width, height: box.height}};
     }""", scope)
+
+
+def waited_for(page, scope: str, what: str, wait, *args, **kwargs):
+    """Run a Playwright wait; on timeout, fail saying what was awaited and what the viewer showed instead."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        return wait(*args, **kwargs)
+    except PlaywrightTimeout:
+        shown = page.locator(scope).inner_text(timeout=2_000) if page.locator(scope).count() else "(no viewer)"
+        raise AssertionError(f"the viewer did not show {what}; it shows:\n{shown[:1500]}") from None
 
 
 def screen_to_pixel(shown: dict, sx: float, sy: float) -> tuple[float, float]:
@@ -72,9 +83,9 @@ def readout_at(page, scope: str, sx: float, sy: float) -> tuple[float, float, fl
     """Hover a screen point; the readout's RA, Dec (deg) and 1-based pixel once it describes that point."""
     before = page.inner_text(f"{scope} .ffo-readout")
     page.mouse.move(sx, sy)
-    page.wait_for_function("([scope, before]) => { const t = document.querySelector(`${scope} .ffo-readout`)"
-                           ".innerText; return t !== before && /RA [0-9]/.test(t); }", arg=[scope, before],
-                           timeout=10_000)
+    waited_for(page, scope, f"a readout at ({sx}, {sy})", page.wait_for_function,
+               "([scope, before]) => { const t = document.querySelector(`${scope} .ffo-readout`)"
+               ".innerText; return t !== before && /RA [0-9]/.test(t); }", arg=[scope, before], timeout=10_000)
     match = READOUT.search(page.inner_text(f"{scope} .ffo-readout"))
     assert match, page.inner_text(f"{scope} .ffo-readout")
     return tuple(float(g) for g in match.groups())

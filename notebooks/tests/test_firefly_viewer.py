@@ -26,6 +26,7 @@ from .firefly_view import (
     region_offset_px,
     shown_pixels,
     wait_for_plot,
+    waited_for,
 )
 
 pytestmark = pytest.mark.browser
@@ -127,16 +128,16 @@ def test_zoom_and_pan_put_the_asked_position_in_the_middle(viewer, stand_in):
     ra, dec = wcs.pixel_to_world_values(300.0, 500.0)
     fc.set_zoom("h", 2)
     fc.set_pan("h", x=ra, y=dec, coord="J2000")
-    page.wait_for_function(f"() => /zoom 2\\.0×/.test(document.querySelector('{SCOPE} .ffo-zoom').textContent)",
-                           timeout=10_000)
+    waited_for(page, SCOPE, "zoom 2.0×", page.wait_for_function,
+               f"() => /zoom 2\\.0×/.test(document.querySelector('{SCOPE} .ffo-zoom').textContent)", timeout=10_000)
     view = page.locator(f"{SCOPE} .ffo-view").bounding_box()
     middle = (view["x"] + view["width"] / 2, view["y"] + view["height"] / 2)
     shown_ra, shown_dec, x1, y1 = readout_at(page, SCOPE, round(middle[0]), round(middle[1]))
     assert abs(x1 - 301) <= 1 and abs(y1 - 501) <= 1  # half a screen pixel is a quarter of an image pixel
     fc.set_zoom("h", 0.5)  # back to the whole image for the tests after this one
     fc.set_pan("h")
-    page.wait_for_function(f"() => /zoom 0\\.50×/.test(document.querySelector('{SCOPE} .ffo-zoom').textContent)",
-                           timeout=10_000)
+    waited_for(page, SCOPE, "zoom 0.50×", page.wait_for_function,
+               f"() => /zoom 0\\.50×/.test(document.querySelector('{SCOPE} .ffo-zoom').textContent)", timeout=10_000)
     assert errors == []
 
 
@@ -155,8 +156,8 @@ def test_three_colour_and_an_in_memory_upload_are_drawn(viewer, stand_in):
     shown = wait_for_plot(page, SCOPE, "in memory")
     assert (shown["width"], shown["height"]) == (30, 40)
     page.mouse.move(*pixel_to_screen(shown, 7, 12))
-    page.wait_for_function(f"() => /value 367/.test(document.querySelector('{SCOPE} .ffo-readout').innerText)",
-                           timeout=10_000)  # row 12, column 7: 12 * 30 + 7
+    waited_for(page, SCOPE, "value 367 (row 12, column 7: 12 * 30 + 7)", page.wait_for_function,
+               f"() => /value 367/.test(document.querySelector('{SCOPE} .ffo-readout').innerText)", timeout=10_000)
     assert "no WCS" in page.inner_text(f"{SCOPE} .ffo-readout")
     assert [t.strip() for t in page.locator(f"{SCOPE} .ffo-tab").all_inner_texts()] == [
         "2MASS H: hi0700260", "2MASS J H K", "in memory"]
@@ -167,8 +168,9 @@ def test_what_cannot_be_drawn_is_listed(viewer):
     fc, page, browser, errors = viewer
     fc.show_fits_image(file_input="https://example.org/far/away.fits", plot_id="far", Title="far away")
     fc.add_mask(bit_number=1, image_number=0, plot_id="h")
-    page.wait_for_function(f"() => /ImagePlotCntlr.plotMask/.test(document.querySelector('{SCOPE} .ffo-notes')"
-                           ".innerText)", timeout=10_000)
+    waited_for(page, SCOPE, "the mask action listed", page.wait_for_function,
+               f"() => /ImagePlotCntlr.plotMask/.test(document.querySelector('{SCOPE} .ffo-notes').innerText)",
+               timeout=10_000)
     notes = page.inner_text(f"{SCOPE} .ffo-notes")
     assert "fetches only IRSA's URLs" in notes and "https://example.org/far/away.fits" in notes
     assert "Not shown: ImagePlotCntlr.plotMask: not drawn by the offline stand-in" in notes
