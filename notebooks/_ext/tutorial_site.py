@@ -21,9 +21,9 @@ import shutil
 import time
 from pathlib import Path
 
+import firefly_pictures
 from docutils import nodes
 from docutils.parsers.rst import Directive
-from firefly_pictures import add_pictures as add_firefly_pictures
 
 from offline_irsa.harness import Harness, find_notebooks, live_requested
 
@@ -112,7 +112,7 @@ def on_doctree_read(app, doctree):
     docname = app.env.docname
     if docname not in notebook_docs(app):
         return
-    add_firefly_pictures(app, docname, doctree, sent_to_firefly(app, docname))
+    firefly_pictures.add_pictures(app, docname, doctree, sent_to_firefly(app, docname))
     # Thumbnail: the last figure the notebook drew.
     figures = [n["uri"] for n in doctree.findall(nodes.image) if n["uri"].endswith(".png")]
     if figures:
@@ -165,4 +165,5 @@ def setup(app):
     app.connect("source-read", on_source_read)
     app.connect("doctree-read", on_doctree_read)
     app.connect("build-finished", on_build_finished)
+    firefly_pictures.setup(app)
     return {"version": "1.0", "parallel_read_safe": False, "parallel_write_safe": True, "env_version": 1}

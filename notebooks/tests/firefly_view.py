@@ -134,7 +134,10 @@ def check_lab_tab(page, browser, stand_in: str, sent: list[dict]) -> dict:
     """The Firefly tab shows what the kernel sent, reads out as astropy does, follows a stretch and regions."""
     scope = "#firefly-viewer-tab-id"
     request = [a for a in sent if a["type"] == "ImagePlotCntlr.PlotImage"][-1]["payload"]["wpRequest"]
-    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="Firefly Viewer").click()
+    tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="Firefly Viewer")
+    waited_for(page, "body", "a 'Firefly Viewer' tab (opened on StartLabWindow from the kernel)", tab.wait_for,
+               timeout=30_000)
+    tab.click()
     shown = wait_for_plot(page, scope, request.get("Title"))
     assert shown["plotId"] == request["plotId"] and has_content(page, scope) > 0.05
     data, wcs = fits_via_stand_in(stand_in, request["url"])
