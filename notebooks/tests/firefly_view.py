@@ -160,4 +160,6 @@ def check_lab_tab(page, browser, stand_in: str, sent: list[dict]) -> dict:
     after = shown_pixels(page, scope)
     assert before.shape == after.shape and float(np.mean(np.abs(after - before))) > 0.05
     assert region_offset_px(page, scope, after_state, wcs, ra, dec, "test-layer") < 1
+    x, y = wcs.world_to_pixel_values(ra, dec)
+    readout_at(page, scope, *pixel_to_screen(after_state, float(x), float(y)))  # the screenshot shows a readout
     return after_state

@@ -151,7 +151,6 @@ def check_firefly(page, browser, stand_in: str, sent: list[dict], console: list[
     """The Firefly tab shows the image the kernel sent (see firefly_view); make_client's page shows the same."""
     from firefly_client import FireflyClient
 
-    print("console:", console)
     errors = [m for m in console if m.startswith("error")]
     shown = check_lab_tab(page, browser, stand_in, sent)
     screenshot(page, "firefly-lab.png")

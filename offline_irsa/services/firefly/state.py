@@ -87,8 +87,8 @@ class ViewerState:
     not_shown: list[dict] = field(default_factory=list)
 
 
-def _get(request: dict, key: str, default=None):
-    """WebPlotRequest keys are case-insensitive."""
+def param(request: dict, key: str, default=None):
+    """A WebPlotRequest parameter; their names are case-insensitive."""
     return next((v for k, v in request.items() if k.lower() == key.lower()), default)
 
 
@@ -129,7 +129,7 @@ def _plot_image(state: ViewerState, payload: dict, load: Loader) -> str:
     if not requests or not all(isinstance(r, dict) or r is None for r in requests):
         return "wpRequest must be an object (or three, for a 3-colour plot)"
     first = next((r for r in requests if r), {})
-    plot_id = str(_get(first, "plotId") or f"plot-{len(state.plots) + 1}")
+    plot_id = str(param(first, "plotId") or f"plot-{len(state.plots) + 1}")
     names = BANDS if three else ("NO_BAND",)
     bands, notes = {}, []
     for band, request in zip(names, requests + [None] * (len(names) - len(requests)), strict=False):
@@ -142,15 +142,15 @@ def _plot_image(state: ViewerState, payload: dict, load: Loader) -> str:
         return "no image request in wpRequest"
     stretch, sent = {}, False
     for band, request in zip(names, requests, strict=False):
-        text = _get(request or {}, "RangeValues")
+        text = param(request or {}, "RangeValues")
         try:
             stretch[band] = RangeValues.parse(text) if text else DEFAULT
             sent = sent or bool(text)
         except RangeValuesError as err:
             stretch[band] = DEFAULT
             notes.append(f"RangeValues ignored: {err}")
-    title = str(_get(first, "Title") or _default_title(bands, three))
-    zoom = _get(first, "InitZoomLevel")
+    title = str(param(first, "Title") or _default_title(bands, three))
+    zoom = param(first, "InitZoomLevel")
     plot = Plot(plot_id, title, bands, {b: stretch.get(b, DEFAULT) for b in bands}, sent,
                 zoom=float(zoom) if zoom else None, notes=notes)
     old = state.plots.pop(plot_id, None)
@@ -168,7 +168,7 @@ def _default_title(bands: dict[str, Band], three: bool) -> str:
 
 
 def _load_band(request: dict, load: Loader) -> Band:
-    source = str(_get(request, "url") or _get(request, "file") or _get(request, "fileOnServer") or "")
+    source = str(param(request, "url") or param(request, "file") or param(request, "fileOnServer") or "")
     if not source:
         return Band("(none)", error="the request names no url or file: this viewer shows only FITS files and URLs")
     try:

@@ -64,8 +64,8 @@ class Sources:
         self.images = _image_cache(recorder)
 
     def __call__(self, request: dict) -> render.FitsImage:
-        url = state._get(request, "url")
-        name = state._get(request, "file") or state._get(request, "fileOnServer")
+        url = state.param(request, "url")
+        name = state.param(request, "file") or state.param(request, "fileOnServer")
         if url:
             return self.images.get(("url", url), lambda: render.read_fits(self.fetch(str(url)), str(url)))
         return self.images.get(("file", name), lambda: render.read_fits(self._upload(str(name)), str(name)))
