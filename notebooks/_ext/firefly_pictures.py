@@ -75,7 +75,7 @@ def cell_ends(sources: list[str], total: int) -> list[int | None]:
 def caption(live: bool, title: str) -> str:
     who = ("rendered from the real image by this suite's renderer (offline_irsa's viewer), not by Firefly itself"
            if live else "rendered by the offline stand-in (offline_irsa) from synthetic data")
-    return f"What Firefly showed after the cell above: {title}, {who}."
+    return f"What the cell above sent Firefly to show: {title}, {who}."
 
 
 def figure_html(src: str, shown: picture.Picture, live: bool) -> str:
