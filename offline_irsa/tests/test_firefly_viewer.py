@@ -298,3 +298,14 @@ def test_render_and_readout_over_http_agree_with_the_fits_file(server):
     ra, dec = wcs.pixel_to_world_values(100, 300)
     assert (reading["x"], reading["y"]) == (101, 301) and reading["values"] == [pytest.approx(float(data[300, 100]))]
     assert reading["ra"] == pytest.approx(float(ra), abs=1e-9) and reading["dec"] == pytest.approx(float(dec), abs=1e-9)
+
+
+def test_a_local_file_is_uploaded_and_drawn(server, tmp_path):
+    path = tmp_path / "local.fits"
+    fits.PrimaryHDU(np.nan_to_num(PIXELS)).writeto(path)
+    fc = FireflyClient(server.firefly, "local-chan")
+    fc.show_fits_image(file_input=str(path), plot_id="local")
+    shown = requests.get(f"{server.firefly}/_offline/state", params={"channel": "local-chan"}, timeout=30).json()
+    [plot] = shown["plots"]
+    assert (plot["title"], plot["width"], plot["height"], plot["errors"]) == ("local.fits", 48, 64, [])
+    assert plot["bands"]["NO_BAND"].startswith("${upload-dir}/") and shown["notShown"] == []

@@ -12,6 +12,7 @@ a region layer without ``plotId`` goes on every plot.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -164,7 +165,8 @@ def _default_title(bands: dict[str, Band], three: bool) -> str:
     if three:
         return "3 Color"
     source = next(iter(bands.values())).source
-    return source.split("?", 1)[0].rsplit("/", 1)[-1] or source
+    name = source.split("?", 1)[0].rsplit("/", 1)[-1] or source
+    return re.sub(r"^offline-upload-\d+-\d+-", "", name)  # an upload is titled by its own file name
 
 
 def _load_band(request: dict, load: Loader) -> Band:
