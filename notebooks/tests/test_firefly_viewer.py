@@ -175,3 +175,46 @@ def test_what_cannot_be_drawn_is_listed(viewer):
     assert "fetches only IRSA's URLs" in notes and "https://example.org/far/away.fits" in notes
     assert "Not shown: ImagePlotCntlr.plotMask: not drawn by the offline stand-in" in notes
     assert still_same_page(page) and errors == [] and browser.outside == []
+
+
+def test_loader_contract_as_the_jupyterlab_extension_uses_it(stand_in, viewer):
+    """What firefly-api-access and jupyter_firefly_extensions 4.5.1 do with firefly_loader.js, step by step."""
+    fc_unused, _, browser, _ = viewer
+    page = browser.context.new_page()
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{stand_in.firefly}/_offline/static/viewer.css")  # any page of the stand-in's origin
+    page.set_content("<div id='firefly-viewer-tab-id'><div>Firefly Loading...</div></div>")
+    page.evaluate("""base => new Promise((resolve, reject) => {
+        window.firefly = {...window.firefly, wsch: 'lab-contract'};
+        window.started = [];
+        window.onFireflyLoaded = ff => {
+            if (!ff.initialized) reject(new Error('not initialized'));
+            ff.util.addActionListener(['StartLabWindow'], action => {
+                window.started.push(action.type);
+                ff.action.dispatchApiToolsView(true);
+                window.app = ff.util.startAsAppFromApi('firefly-viewer-tab-id', {template: 'FireflyViewer'});
+            });
+            resolve();
+        };
+        const script = document.createElement('script');
+        script.src = `${base}/firefly_loader.js`;
+        script.onerror = reject;
+        document.head.appendChild(script);
+    })""", stand_in.firefly)
+    page.wait_for_timeout(300)  # its first long poll is waiting now
+    lab = FireflyClient(stand_in.firefly, "lab-contract")
+    lab.render_tree_id = FireflyClient.TAB_ID
+    lab.show_lab_tab()  # what make_lab_client() sends first
+    lab.show_fits_image(file_input=ATLAS.format(band="h"), plot_id="c", Title="contract")
+    wait_for_plot(page, "#firefly-viewer-tab-id", "contract")
+    assert page.evaluate("window.started") == ["StartLabWindow"]
+    assert "Firefly Loading..." not in page.inner_text("#firefly-viewer-tab-id")
+    page.evaluate("window.app.unrender()")
+    assert page.inner_text("#firefly-viewer-tab-id") == ""
+    with page.expect_popup() as popup:  # StartBrowserTab: firefly.getViewer(channel).openViewer()
+        page.evaluate("window.firefly.setViewerConfig(window.firefly.ViewerType.Grid); "
+                      "window.firefly.getViewer('lab-contract').openViewer()")
+    assert popup.value.url == f"{stand_in.firefly}/?__wsch=lab-contract__viewer"
+    assert errors == [] and browser.outside == []
