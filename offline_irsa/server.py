@@ -52,6 +52,9 @@ for _base in FIREFLY_PATHS:
         Rule(f"{_base}/CmdSrv/sync", endpoint="command", methods=["GET", "POST"], defaults={"viewer": _base}),
         Rule(f"{_base}/", endpoint="viewer", defaults={"viewer": _base}),
         Rule(f"{_base}/<name>.html", endpoint="viewer", defaults={"viewer": _base}),
+        Rule(f"{_base}/firefly_loader.js", endpoint="firefly_files",
+             defaults={"viewer": _base, "name": "firefly_loader.js"}),
+        Rule(f"{_base}/_offline/<path:name>", endpoint="firefly_files", defaults={"viewer": _base}),
     ]
 URLS = Map(_rules, strict_slashes=False, merge_slashes=False)
 
@@ -103,7 +106,9 @@ class Application:
         if endpoint == "command":
             return firefly.command(request, self.firefly, args["viewer"])
         if endpoint == "viewer":
-            return firefly.viewer_page(request, self.firefly)
+            return firefly.viewer_page(request, args["viewer"])
+        if endpoint == "firefly_files":
+            return firefly.viewer_respond(request, self, self.firefly, args["viewer"], args["name"])
         if endpoint == "record":
             return firefly.record_endpoint(request, self.firefly)
         if endpoint == "faults":

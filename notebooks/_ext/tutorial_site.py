@@ -6,8 +6,8 @@
   matter and its last figure (``tutorial_gallery``): the notebooks are the one list of tutorials.
 * Each tutorial page gets a link to download its source, and, offline, a banner saying
   its outputs came from synthetic data.
-* Firefly cells cannot show a live viewer on a static page: the page says so and shows
-  the action and image the cell sent.
+* Firefly cells cannot show a live viewer on a static page: each is followed by a picture
+  of what the viewer showed for it (``firefly_pictures``).
 * "About this notebook" states the runtime this build measured (``measured_runtime``), and
   every figure on a tutorial page must have alt text that says what it shows.
 """
@@ -20,6 +20,7 @@ import re
 import time
 from pathlib import Path
 
+import firefly_pictures
 import measured_runtime
 import tutorial_gallery
 from docutils import nodes
@@ -86,14 +87,7 @@ def on_doctree_read(app, doctree):
     docname = app.env.docname
     if docname not in notebook_docs(app):
         return
-    actions = sent_to_firefly(app, docname)
-    images = [a for a in actions if a["type"] == "ImagePlotCntlr.PlotImage"]
-    for cell in doctree.findall(nodes.container):
-        if "cell" not in cell["classes"]:
-            continue
-        source = "".join(n.astext() for n in cell.findall(nodes.literal_block))[:2000]
-        if "show_fits_image(" in source:
-            cell.parent.insert(cell.parent.index(cell) + 1, firefly_note(images))
+    firefly_pictures.add_pictures(app, docname, doctree, sent_to_firefly(app, docname))
     tutorial_gallery.note_thumbnail(app, docname, doctree)
     measured_runtime.fill_runtime(app, docname, doctree)
     check_alt_text(doctree)
@@ -106,21 +100,6 @@ def check_alt_text(doctree) -> None:
         if not alt or Path(alt).name == Path(image["uri"]).name:
             logger.warning(f"a figure has no alt text ({Path(image['uri']).name}): say what it shows, e.g. in its "
                            "cell's metadata as mystnb: image: alt: ...", location=image)
-
-
-def firefly_note(images: list[dict]) -> nodes.Node:
-    note = nodes.admonition(classes=["firefly-sent"])
-    note += nodes.title(text="Firefly on this page")
-    note += nodes.paragraph(text="Firefly is an interactive viewer, which a static page cannot run. "
-                                 "When this page was built, the cell above sent Firefly:")
-    if not images:
-        note += nodes.paragraph(text="(no image: the viewer was not reached)")
-    for action in images:
-        request = action["payload"].get("wpRequest", {})
-        shown = {"type": action["type"], "url": request.get("url") or request.get("file"),
-                 "plotId": request.get("plotId"), "Title": request.get("Title")}
-        note += nodes.literal_block(text=json.dumps(shown, indent=2), language="json")
-    return note
 
 
 def report_execution(app) -> None:
@@ -162,4 +141,5 @@ def setup(app):
     app.connect("source-read", on_source_read)
     app.connect("doctree-read", on_doctree_read)
     app.connect("build-finished", on_build_finished)
-    return {"version": "1.0", "parallel_read_safe": False, "parallel_write_safe": True, "env_version": 2}
+    firefly_pictures.setup(app)
+    return {"version": "1.0", "parallel_read_safe": False, "parallel_write_safe": True, "env_version": 3}

@@ -23,6 +23,7 @@ from offline_irsa.harness import live_requested
 from offline_irsa.server import announced_base
 
 from .browser import ROOT, Browser, image_has_content, screenshot
+from .firefly_view import check_lab_tab, wait_for_plot
 
 pytestmark = pytest.mark.browser
 NOTEBOOK = ROOT / "notebooks" / "2mass-sia-v1.md"
@@ -98,11 +99,14 @@ def test_tutorial_runs_in_jupyterlab_offline(lab, tmp_path):
     started = time.perf_counter()
     try:
         page = browser.context.new_page()
+        console = []
+        page.on("console", lambda m: m.type in ("error", "warning") and console.append(f"{m.type}: {m.text}"))
         page.goto(f"{base}/lab/tree/{NOTEBOOK.name}?token={TOKEN}")
         page.wait_for_selector(".jp-NotebookPanel .jp-CodeCell", timeout=90_000)
         # The kernel is ready when the status bar says so (the toolbar reads "idle" earlier).
         page.locator(".jp-StatusBar-Widget", has_text=re.compile(r"\|\s*Idle")).first.wait_for(timeout=90_000)
-        prompts = page.locator(".jp-NotebookPanel:visible .jp-CodeCell .jp-InputPrompt")
+        # not ':visible': the Firefly tab the tutorial opens comes to the front while cells run
+        prompts = page.locator(".jp-NotebookPanel .jp-CodeCell .jp-InputPrompt")
         run_all(page)
         deadline, retried = time.monotonic() + 120, False
         while time.monotonic() < deadline:
@@ -117,6 +121,7 @@ def test_tutorial_runs_in_jupyterlab_offline(lab, tmp_path):
             screenshot(page, "jupyterlab-failure.png")
             pytest.fail(f"cells did not all run: {texts} (see _build/screenshots/jupyterlab-failure.png)")
         ran_for = time.perf_counter() - started
+        page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=NOTEBOOK.name).click()
         outputs = page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output")
         stderr = "[data-mime-type='application/vnd.jupyter.stderr']"
         errors = page.locator(f".jp-NotebookPanel:visible .jp-OutputArea-output{stderr}")
@@ -135,7 +140,23 @@ def test_tutorial_runs_in_jupyterlab_offline(lab, tmp_path):
         assert image_has_content(figure.screenshot()) > 0.05
         screenshot(page, "jupyterlab.png")
         print(f"JupyterLab: opened and ran the tutorial in {ran_for:.1f} s")
+        check_firefly(page, browser, stand_in, sent, console)
     finally:
         browser.close()
     # the repository's notebook is untouched and no .ipynb appeared beside it
     assert not list((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def check_firefly(page, browser, stand_in: str, sent: list[dict], console: list[str]) -> None:
+    """The Firefly tab shows the image the kernel sent (see firefly_view); make_client's page shows the same."""
+    from firefly_client import FireflyClient
+
+    errors = [m for m in console if m.startswith("error")]
+    shown = check_lab_tab(page, browser, stand_in, sent)
+    screenshot(page, "firefly-lab.png")
+    channel = next(a["channel"] for a in sent if a["type"] == "ImagePlotCntlr.PlotImage")
+    other = browser.context.new_page()
+    other.goto(FireflyClient(f"{stand_in}/firefly", channel).get_firefly_url())
+    same = wait_for_plot(other, "#app", shown["title"])
+    assert (same["plotId"], same["version"], same["stretch"]) == (shown["plotId"], shown["version"], shown["stretch"])
+    assert errors == [] and browser.outside == [], (errors, browser.outside)

@@ -124,9 +124,15 @@ def test_tutorial_page_shows_outputs_figure_banner_and_firefly_record(site, brow
     assert "Synthetic data." in text and "offline_irsa" in text
     assert "Download this notebook" in text
     assert "H-band images" in text and "Cutout shape (rows, columns): (60, 60)" in text
-    firefly = page.locator(".firefly-sent")
-    assert firefly.count() == 1 and "ImagePlotCntlr.PlotImage" in firefly.inner_text()
-    assert "https://irsa.ipac.caltech.edu/ibe/data/twomass/allsky/allsky/" in firefly.inner_text()
+    firefly = page.locator("figure.firefly-picture")
+    assert firefly.count() == 1 and "rendered by the offline stand-in" in firefly.inner_text()
+    picture = firefly.locator("img")
+    picture.scroll_into_view_if_needed()
+    assert picture.evaluate("img => img.complete && img.naturalWidth") >= 600
+    assert image_has_content(picture.screenshot()) > 0.05
+    assert re.fullmatch(r"Firefly view of 2MASS H: .+: H band, 512 × 1024 pixels, .+ stretch, .+\.",
+                        picture.get_attribute("alt"))
+    screenshot(firefly, "firefly-site.png")
     figures = page.locator(".cell_output img")
     assert figures.count() >= 1
     cutout = figures.last

@@ -9,7 +9,7 @@ import requests
 from firefly_client import FireflyClient
 from firefly_client.env import Env
 
-IMAGE = "https://irsa.ipac.caltech.edu/ibe/data/twomass/allsky/allsky/990223n/s070/image/hi0700260.fits.gz"
+IMAGE = "https://irsa.ipac.caltech.edu/ibe/data/twomass/allsky/allsky/980827n/s007/image/hi0070256.fits.gz"
 
 
 @pytest.fixture
@@ -92,8 +92,13 @@ def test_record_can_be_cleared_over_http(server, received):
     assert received.actions() == []
 
 
-def test_viewer_page_lists_what_was_sent(server, received):
+def test_viewer_page_loads_the_viewer_and_lists_what_it_cannot_draw(server, received):
     requests.post(f"{server.firefly}/CmdSrv/sync",
                   data={"cmd": "pushAction", "channelID": "page", "action": json.dumps({"type": "ShowThing"})})
     page = requests.get(f"{server.firefly}/", params={"__wsch": "page"})
-    assert page.status_code == 200 and "ShowThing" in page.text and "stand-in" in page.text
+    assert page.status_code == 200 and "stand-in" in page.text
+    assert '<script src="/firefly/firefly_loader.js">' in page.text
+    loader = requests.get(f"{server.firefly}/firefly_loader.js")
+    assert loader.status_code == 200 and "onFireflyLoaded" in loader.text
+    state = requests.get(f"{server.firefly}/_offline/state", params={"channel": "page"}).json()
+    assert [(n["type"], n["reason"]) for n in state["notShown"]] == [("ShowThing", "not drawn by the offline stand-in")]
