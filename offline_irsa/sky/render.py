@@ -20,6 +20,7 @@ from astropy.io import fits
 from astropy.wcs import WCS
 
 from offline_irsa.sky.bands import BANDS, SATURATION_DN
+from offline_irsa.sky.nebulae import emission_dn
 from offline_irsa.sky.stars import stars_near
 from offline_irsa.sky.tiling import (
     BELT_HEIGHT_DEG,
@@ -150,13 +151,17 @@ def _moffat_stamp(dx: np.ndarray, dy: np.ndarray, fwhm: float) -> np.ndarray:
 
 
 def pixels(tile: AtlasTile, band: str) -> np.ndarray:
-    """Sky background, noise, stars (Moffat PSF, saturating cores) and NaN edge columns, float32."""
+    """Sky background, noise, nebulae, stars (Moffat PSF, saturating cores) and NaN edge columns, float32."""
     info = BANDS[band]
     ny, nx = tile.naxis2, NAXIS1
     rng = np.random.default_rng([tile.coadd_key, ord(band)])
     data = rng.normal(info.background, info.noise, size=(ny, nx))
+    wcs = WCS(wcs_header(tile))
+    nebula = emission_dn(wcs, (ny, nx), band, magzp(tile, band))  # None far from star-forming regions
+    if nebula is not None:
+        data += nebula
     stars = stars_near(*tile.center, TILE_RADIUS_DEG + 30 * PIXEL_SCALE_DEG)
-    x, y = WCS(wcs_header(tile)).all_world2pix(stars["ra"], stars["dec"], 0)
+    x, y = wcs.all_world2pix(stars["ra"], stars["dec"], 0)
     flux = 10 ** (0.4 * (magzp(tile, band) - stars[band].astype(float)))
     fwhm = (2.0 + 0.9 * seeing(tile)) * (1 / 3600) / PIXEL_SCALE_DEG  # arcsec, in pixels
     for xs, ys, f in zip(x, y, flux, strict=True):

@@ -5,7 +5,8 @@ near-square cells in RA). Each cell's stars come from a random generator seeded 
 cell's indices alone, so any image that overlaps a cell sees exactly the same stars,
 at the same positions, in every band. Star counts rise towards the Galactic plane;
 H magnitudes follow a power-law count law; J-H and H-Ks colours scatter around
-typical stellar values. None of this is 2MASS data.
+typical stellar values. Near star-forming regions, their young, reddened stars join
+the catalogue (``nebulae``). None of this is 2MASS data.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from functools import lru_cache
 import numpy as np
 from astropy.coordinates import SkyCoord
 
+from offline_irsa.sky.nebulae import members_near
 from offline_irsa.sky.tiling import unit_vectors
 
 CELL_DEG = 0.25
@@ -63,7 +65,7 @@ def cell_stars(strip: int, cell: int) -> np.ndarray:
 
 
 def stars_near(ra: float, dec: float, radius: float) -> np.ndarray:
-    """All catalogue stars within ``radius`` degrees of (ra, dec), plus named sources."""
+    """All catalogue stars within ``radius`` degrees of (ra, dec), plus named sources and young embedded stars."""
     lo, hi = dec - radius, dec + radius
     first = max(0, math.floor((lo + 90) / CELL_DEG))
     last = min(N_STRIPS - 1, math.floor((hi + 90) / CELL_DEG))
@@ -82,6 +84,6 @@ def stars_near(ra: float, dec: float, radius: float) -> np.ndarray:
     extra = np.zeros(len(named), dtype=parts[0].dtype if parts else cell_stars(0, 0).dtype)
     extra["ra"], extra["dec"], extra["h"] = named[:, 0], named[:, 1], named[:, 2]
     extra["j"], extra["k"] = named[:, 2] + named[:, 3], named[:, 2] - named[:, 4]
-    stars = np.concatenate(parts + [extra])
+    stars = np.concatenate(parts + [extra, members_near(ra, dec, radius).astype(extra.dtype)])
     close = unit_vectors(stars["ra"], stars["dec"]) @ unit_vectors(ra, dec) >= math.cos(math.radians(radius))
     return stars[close]
