@@ -16,6 +16,7 @@ import sys
 import tempfile
 
 import jupytext
+import matplotlib
 import numpy as np
 import pytest
 from jupytext.config import find_jupytext_configuration_file, load_jupytext_configuration_file
@@ -64,7 +65,10 @@ def colour_choices(tree: ast.Module) -> tuple[set[str], set[str], bool]:
         if isinstance(node, ast.Call):
             name = getattr(node.func, "attr", getattr(node.func, "id", ""))
             image |= name in {"imshow", "pcolormesh", "pcolor", "contourf"}
+            on_its_own_box = name in {"text", "annotate"} and any(k.arg == "bbox" for k in node.keywords)
             for keyword in node.keywords:
+                if on_its_own_box:
+                    break  # text on a box of its own colour is read against the box, not the image
                 if isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str):
                     if keyword.arg == "cmap":
                         cmaps.add(keyword.value.value)
@@ -79,7 +83,8 @@ def colour_choices(tree: ast.Module) -> tuple[set[str], set[str], bool]:
         elif isinstance(node, ast.Subscript) and getattr(node.value, "attr", getattr(node.value, "id", "")) \
                 == "colormaps" and isinstance(node.slice, ast.Constant):
             cmaps.add(str(node.slice.value))
-        elif isinstance(node, ast.Attribute) and getattr(node.value, "attr", getattr(node.value, "id", "")) == "cm":
+        elif isinstance(node, ast.Attribute) and getattr(node.value, "attr", getattr(node.value, "id", "")) == "cm" \
+                and node.attr in matplotlib.colormaps:  # plt.cm.viridis, not plt.cm.ScalarMappable
             cmaps.add(node.attr)
     return cmaps, colours, image
 
@@ -162,3 +167,12 @@ def test_machine_path_check_finds_paths_users_and_temp_folders_only():
         "2MASS All-Sky Data Release H-Band Atlas Image: 990404n s006": False,
     }
     assert {text: bool(machine_paths(text)) for text in found} == found
+
+
+def test_colour_check_reads_text_on_its_own_box_and_classes_of_cm_as_such():
+    boxed = ast.parse('ax.imshow(rgb)\nax.text(0, 0, "key", color="white", bbox={"facecolor": "black"})')
+    assert colour_choices(boxed) == (set(), set(), True)
+    unboxed = ast.parse('ax.imshow(rgb)\nax.text(0, 0, "key", color="white")')
+    assert colour_choices(unboxed)[1] == {"white"}
+    bar = ast.parse('fig.colorbar(plt.cm.ScalarMappable(norm=n, cmap="gray"))\nplt.cm.magma')
+    assert colour_choices(bar)[0] == {"gray", "magma"}
