@@ -13,6 +13,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     serve.add_argument("--port", type=int, default=8765, help="port (0 picks a free one; default 8765)")
     serve.add_argument("--verbose", action="store_true", help="log every request")
+    serve.add_argument("--exit-with-stdin", action="store_true",
+                       help="stop when standard input closes (OfflineIRSA.spawn: the server goes when its parent does)")
     run = commands.add_parser("run", help="execute MyST notebooks end to end against the offline IRSA")
     run.add_argument("notebooks", nargs="*", default=["notebooks"], help="notebook files or folders")
     run.add_argument("--out", default="_build/executed", help="where executed .ipynb files go")
@@ -24,9 +26,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
 
     if args.command == "serve":
-        from offline_irsa.server import OfflineIRSA
+        from offline_irsa.server import OfflineIRSA, stop_when_stdin_closes
 
         server = OfflineIRSA(args.host, args.port, quiet=not args.verbose)
+        if args.exit_with_stdin:
+            stop_when_stdin_closes(server)
         print(server.describe(), "\nPress Ctrl+C to stop.", flush=True)
         try:
             server.serve_forever()

@@ -12,20 +12,35 @@ afterwards inherits:
   download cache, where a later live run would find them under IRSA's real URLs.
 
 Live mode changes nothing but BROWSER: kernels talk to the real IRSA.
+
+A started Harness cleans up (stand-in, temp folder) on ``stop``, at interpreter exit, and on
+SIGTERM, which it turns into ``Terminated``, a KeyboardInterrupt: pytest, Sphinx and ``run``
+then stop as on Ctrl+C, shutting their kernels down, and a cancelled CI job leaves nothing.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 
 from offline_irsa.harness.routing import ENV_VAR, IRSA_HOST
 
 STARTUP = "from offline_irsa.harness import routing\nrouting.activate()\n"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived while a Harness ran: unwind as for Ctrl+C, so every cleanup runs."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated(f"stopped by signal {signal.Signals(signum).name}")
 
 
 def offline_data_version() -> str:
@@ -47,6 +62,7 @@ class Harness:
         self.channel = f"offline-irsa-{uuid.uuid4().hex[:12]}"
         self._tmp: Path | None = None
         self._saved: dict[str, str | None] = {}
+        self._sigterm_before = None
 
     def environment(self) -> dict[str, str]:
         """Variables to set for kernels (only valid after ``start``)."""
@@ -68,7 +84,15 @@ class Harness:
             "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")])),
         }
 
+    def _catch_sigterm(self) -> None:
+        """Turn SIGTERM into ``Terminated`` unless someone else already handles it (or not in the main thread)."""
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            self._sigterm_before = signal.signal(signal.SIGTERM, _raise_terminated)
+
     def start(self) -> Harness:
+        atexit.register(self.stop)
+        self._catch_sigterm()
         if not self.live:
             from offline_irsa.server import OfflineIRSA
 
@@ -85,6 +109,11 @@ class Harness:
         return self
 
     def stop(self) -> None:
+        """Stop the stand-in, remove the temp folder, restore the environment; safe to call twice."""
+        atexit.unregister(self.stop)
+        if self._sigterm_before is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, self._sigterm_before)
+            self._sigterm_before = None
         for key, value in self._saved.items():
             if value is None:
                 os.environ.pop(key, None)
