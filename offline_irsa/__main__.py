@@ -19,6 +19,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("notebooks", nargs="*", default=["notebooks"], help="notebook files or folders")
     run.add_argument("--out", default="_build/executed", help="where executed .ipynb files go")
     run.add_argument("--live", action="store_true", help="use the real IRSA instead")
+    run.add_argument("--cell-timeout", type=float, metavar="SECONDS",
+                     help="seconds a cell may run before it is stopped (default: $OFFLINE_IRSA_CELL_TIMEOUT or 120)")
     lab = commands.add_parser("lab", help="start JupyterLab with the offline IRSA in place (workshops)")
     lab.add_argument("jupyter_args", nargs="*", help="passed on to jupyter lab (options too)")
     args, extra = parser.parse_known_args(argv)
@@ -43,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_lab(args.jupyter_args + extra)
     from offline_irsa.harness.run import run_notebooks
 
-    return run_notebooks(args.notebooks, args.out, live=args.live)
+    return run_notebooks(args.notebooks, args.out, live=args.live, timeout=args.cell_timeout)
 
 
 if __name__ == "__main__":

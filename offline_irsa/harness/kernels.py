@@ -9,7 +9,9 @@ afterwards inherits:
   stand-in, so ``FireflyClient.make_lab_client()`` works; FIREFLY_URL for
   ``make_client()``; BROWSER=false, so nothing opens a browser;
 * private astropy cache directories, so synthetic files never enter the user's
-  download cache, where a later live run would find them under IRSA's real URLs.
+  download cache, where a later live run would find them under IRSA's real URLs;
+* warnings filters that show every deprecation warning a cell's own code causes (see
+  ``STARTUP``), so the stderr check fails the cell.
 
 Live mode changes nothing but BROWSER: kernels talk to the real IRSA.
 
@@ -32,7 +34,28 @@ from pathlib import Path
 
 from offline_irsa.harness.routing import ENV_VAR, IRSA_HOST
 
-STARTUP = "from offline_irsa.harness import routing\nrouting.activate()\n"
+# Python shows a DeprecationWarning (matplotlib's is a subclass) only when it is attributed to
+# __main__, that is to a cell's own code: a library that warns with the right stacklevel points at
+# the cell (matplotlib always does); one a library attributes to itself stays hidden, as it does for
+# readers, who could not fix it either. "always" shows each one, not once per place, and shows
+# PendingDeprecationWarning too, hidden by default. astropy's AstropyDeprecationWarning (pyvo uses
+# it too), numpy's VisibleDeprecationWarning and FutureWarning are not DeprecationWarnings: Python
+# shows them wherever they come from, as readers see them, and they fail the run as well.
+# It runs in the notebook's namespace, so it defines nothing there that a notebook could come to rely on.
+STARTUP = """\
+def _offline_irsa():
+    import warnings
+
+    from offline_irsa.harness import routing
+
+    for category in (DeprecationWarning, PendingDeprecationWarning):
+        warnings.filterwarnings("always", category=category, module="__main__")
+    routing.activate()
+
+
+_offline_irsa()
+del _offline_irsa
+"""
 
 
 class Terminated(KeyboardInterrupt):
