@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 import uuid
 
@@ -20,53 +18,30 @@ import pytest
 import requests
 
 from offline_irsa.harness.processes import TAG_ENV_VAR, describe, tagged
-from offline_irsa.server import announced_base
+
+from .lab_process import TOKEN, start_lab
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(os.name == "nt", reason="POSIX signals"),
 ]
-TOKEN = "offline-irsa-stop-test"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_lab(tmp_path, tag: str) -> tuple[subprocess.Popen, str, str]:
-    """The lab command on a free port with a private temp folder: (process, lab URL, stand-in URL)."""
+def start_tagged_lab(tmp_path, tag: str) -> tuple[subprocess.Popen, str, str]:
+    """The lab command with the tag and a private TMPDIR and Jupyter folders: (process, lab URL, stand-in URL)."""
     pytest.importorskip("jupyterlab")
-    (tmp_path / "tmp").mkdir()
-    (tmp_path / "root").mkdir()
+    for folder in ("tmp", "root"):
+        (tmp_path / folder).mkdir()
     env = {**os.environ, TAG_ENV_VAR: tag, "TMPDIR": str(tmp_path / "tmp"),
            "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "offline_irsa", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={tmp_path / 'root'}",
-         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--allow-root"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    stand_in = announced_base(process.stdout)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while stand_in and time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/api/status", params={"token": TOKEN}, timeout=2).ok:
-                return process, base, stand_in
-        except requests.ConnectionError:
-            time.sleep(0.3)
-    process.kill()
-    pytest.fail("offline_irsa lab did not start within 90 s")
+    return start_lab(tmp_path / "root", env)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_lab_stops_jupyterlab_its_kernels_and_the_stand_in(tmp_path, sig):
     tag = uuid.uuid4().hex
-    process, base, stand_in = start_lab(tmp_path, tag)
+    process, base, stand_in = start_tagged_lab(tmp_path, tag)
     try:
         response = requests.post(f"{base}/api/kernels", params={"token": TOKEN}, json={"name": "python3"}, timeout=30)
         assert response.status_code == 201, response.text
