@@ -59,11 +59,15 @@ del _offline_irsa
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM arrived while a Harness ran: unwind as for Ctrl+C, so every cleanup runs."""
+    """A stop signal (SIGTERM; SIGINT too, while nbclient runs a notebook): unwind as for Ctrl+C."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signal.Signals(signum)
+        super().__init__(f"stopped by signal {self.signum.name}")
 
 
 def _raise_terminated(signum, frame) -> None:
-    raise Terminated(f"stopped by signal {signal.Signals(signum).name}")
+    raise Terminated(signum)
 
 
 def offline_data_version() -> str:

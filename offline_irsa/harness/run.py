@@ -13,6 +13,7 @@ says it is not a result.
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -92,10 +93,9 @@ def run_notebooks(paths: Iterable[str], out: str, live: bool = False, timeout: f
                 for problem in problems:
                     print("\n".join("      " + line[:500] for line in problem.splitlines()), flush=True)
                 failed += [path] if problems else []
-    except KeyboardInterrupt as stop:
-        how = "terminated" if isinstance(stop, Terminated) else "interrupted"
-        print(f"stopped: {how} while running {path}; the offline IRSA and its kernels are stopped")
-        return 143 if isinstance(stop, Terminated) else 130
+    except KeyboardInterrupt as stop:  # Ctrl+C, or SIGTERM (``Terminated``)
+        print(f"stopped while running {path} ({stop or 'interrupted'}); the offline IRSA and its kernels are stopped")
+        return 128 + (stop.signum if isinstance(stop, Terminated) else signal.SIGINT)
     print(f"{len(notebooks) - len(failed)} of {len(notebooks)} notebooks ran"
           + (f"; failed: {', '.join(map(str, failed))}" if failed else ""))
     return 1 if failed else 0

@@ -125,3 +125,38 @@ def test_sigterm_to_pytest_mid_cell_stops_its_kernel_and_removes_its_temp_folder
     assert run.returncode == pytest.ExitCode.INTERRUPTED
     assert tagged(tag) == [] and alive(running) == []
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+@posix_only
+def test_run_stops_at_once_on_sigterm_mid_cell(tmp_path):
+    """SIGTERM (a cancelled job) ends ``run`` with the kernel and temp folder gone, not the next notebook."""
+    (tmp_path / "long.md").write_text(FRONT + cell("import time\ntime.sleep(600)"))
+    (tmp_path / "next.md").write_text(FRONT + cell("print('next')"))
+    run, tag = start("", tmp_path, "-m", "offline_irsa", "run", str(tmp_path / "long.md"), str(tmp_path / "next.md"),
+                     "--out", str(tmp_path / "out"))
+    deadline = time.monotonic() + 60
+    while not any("ipykernel" in " ".join(p.cmdline()) for p in tagged(tag)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(2)  # the kernel starts the cell
+    signalled = time.monotonic()
+    run.send_signal(signal.SIGTERM)
+    out, err = run.communicate(timeout=60)
+    took = time.monotonic() - signalled
+    print(f"run ended {took:.2f} s after SIGTERM: {out.splitlines()[-1]}")
+    assert took < 10
+    assert run.returncode == 128 + signal.SIGTERM, out + err
+    assert "stopped while running" in out and "long.md (stopped by signal SIGTERM)" in out
+    assert "next.md" not in out and "Traceback" not in err
+    assert tagged(tag) == []
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_execute_keeps_the_harness_signal_handlers(tmp_path):
+    """nbclient resets SIGINT and SIGTERM after a notebook; the Harness's cleanup on SIGTERM must survive it."""
+    from offline_irsa.harness import Harness, execute
+
+    (tmp_path / "fine.md").write_text(FRONT + cell("print('fine')"))
+    with Harness():
+        handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+        execute(tmp_path / "fine.md")
+        assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers
