@@ -18,6 +18,8 @@ Live mode changes nothing but BROWSER: kernels talk to the real IRSA.
 A started Harness cleans up (stand-in, temp folder) on ``stop``, at interpreter exit, and on
 SIGTERM, which it turns into ``Terminated``, a KeyboardInterrupt: pytest, Sphinx and ``run``
 then stop as on Ctrl+C, shutting their kernels down, and a cancelled CI job leaves nothing.
+Should the process die with no cleanup at all (SIGKILL; SIGTERM once a library has reset its
+handler), a small child process removes the temp folder (``REAPER``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ import hashlib
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import tempfile
 import threading
 import uuid
@@ -56,6 +60,12 @@ def _offline_irsa():
 _offline_irsa()
 del _offline_irsa
 """
+
+
+# Waits for the end of its stdin, a pipe from the Harness's process, which comes on ``stop`` or when
+# that process dies, however it dies; then removes the temp folder. (Kernels left by a killed
+# process stop by themselves: ipykernel watches its parent.)
+REAPER = "import shutil, sys\nsys.stdin.buffer.read()\nshutil.rmtree(sys.argv[1], ignore_errors=True)\n"
 
 
 class Terminated(KeyboardInterrupt):
@@ -88,6 +98,7 @@ class Harness:
         self.server = None
         self.channel = f"offline-irsa-{uuid.uuid4().hex[:12]}"
         self._tmp: Path | None = None
+        self._reaper: subprocess.Popen | None = None
         self._saved: dict[str, str | None] = {}
         self._sigterm_before = None
 
@@ -124,6 +135,7 @@ class Harness:
             from offline_irsa.server import OfflineIRSA
 
             self._tmp = Path(tempfile.mkdtemp(prefix="offline-irsa-"))
+            self._reaper = subprocess.Popen([sys.executable, "-c", REAPER, str(self._tmp)], stdin=subprocess.PIPE)
             startup = self._tmp / "ipython" / "profile_default" / "startup"
             startup.mkdir(parents=True)
             (startup / "00-offline-irsa.py").write_text(STARTUP)
@@ -153,6 +165,10 @@ class Harness:
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
+        if self._reaper is not None:
+            self._reaper.stdin.close()
+            self._reaper.wait(timeout=30)
+            self._reaper = None
 
     def __enter__(self) -> Harness:
         return self.start()

@@ -94,6 +94,24 @@ def test_sigterm_to_a_process_holding_a_harness_removes_its_temp_folder(tmp_path
         requests.get(base, timeout=5)
 
 
+def test_a_killed_harness_process_leaves_no_temp_folder(tmp_path):
+    """SIGKILL runs no cleanup in the process: the Harness's reaper child removes the folder."""
+    holder, tag = start("""
+        import time
+        from offline_irsa.harness import Harness
+        harness = Harness().start()
+        print(harness._tmp, flush=True)
+        time.sleep(600)
+    """, tmp_path)
+    folder = holder.stdout.readline().strip()
+    assert os.path.isdir(folder)
+    holder.kill()
+    holder.wait(timeout=10)
+    took = wait_until_gone(tag)
+    print(f"SIGKILL: the harness's temp folder gone after {took:.2f} s")
+    assert not os.path.exists(folder)
+
+
 @posix_only
 def test_sigterm_to_pytest_mid_cell_stops_its_kernel_and_removes_its_temp_folder(tmp_path):
     """A cancelled CI job: pytest gets SIGTERM while a notebook's cell runs."""
