@@ -5,6 +5,7 @@
 * ``notebooks``: finding, reading and executing MyST notebooks (each cell within a timeout);
 * ``failures``: which cell failed, how, what it was waiting for, and which IRSA service;
 * ``processes``: the processes the harness starts, and stopping all of them;
+* ``signals``: SIGINT and SIGTERM end every run with its cleanup done;
 * ``run`` and ``lab``: the ``python -m offline_irsa run`` and ``lab`` commands;
 * ``live`` and ``live_report``: live mode, and which service a failed live run points at.
 """

@@ -16,7 +16,7 @@ afterwards inherits:
 Live mode changes nothing but BROWSER: kernels talk to the real IRSA.
 
 A started Harness cleans up (stand-in, temp folder) on ``stop``, at interpreter exit, and on
-SIGTERM, which it turns into ``Terminated``, a KeyboardInterrupt: pytest, Sphinx and ``run``
+SIGTERM, which it turns into ``signals.Terminated``, a KeyboardInterrupt: pytest, Sphinx and ``run``
 then stop as on Ctrl+C, shutting their kernels down, and a cancelled CI job leaves nothing.
 Should the process die with no cleanup at all (SIGKILL; SIGTERM once a library has reset its
 handler), a small child process removes the temp folder (``REAPER``).
@@ -32,11 +32,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import uuid
 from pathlib import Path
 
 from offline_irsa.harness.routing import ENV_VAR, IRSA_HOST
+from offline_irsa.harness.signals import in_main_thread, sigterm_raises
 
 # Python shows a DeprecationWarning (matplotlib's is a subclass) only when it is attributed to
 # __main__, that is to a cell's own code: a library that warns with the right stacklevel points at
@@ -66,18 +66,6 @@ del _offline_irsa
 # that process dies, however it dies; then removes the temp folder. (Kernels left by a killed
 # process stop by themselves: ipykernel watches its parent.)
 REAPER = "import shutil, sys\nsys.stdin.buffer.read()\nshutil.rmtree(sys.argv[1], ignore_errors=True)\n"
-
-
-class Terminated(KeyboardInterrupt):
-    """A stop signal (SIGTERM; SIGINT too, while nbclient runs a notebook): unwind as for Ctrl+C."""
-
-    def __init__(self, signum: int) -> None:
-        self.signum = signal.Signals(signum)
-        super().__init__(f"stopped by signal {self.signum.name}")
-
-
-def _raise_terminated(signum, frame) -> None:
-    raise Terminated(signum)
 
 
 def offline_data_version() -> str:
@@ -122,15 +110,9 @@ class Harness:
             "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")])),
         }
 
-    def _catch_sigterm(self) -> None:
-        """Turn SIGTERM into ``Terminated`` unless someone else already handles it (or not in the main thread)."""
-        if threading.current_thread() is threading.main_thread() and \
-                signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-            self._sigterm_before = signal.signal(signal.SIGTERM, _raise_terminated)
-
     def start(self) -> Harness:
         atexit.register(self.stop)
-        self._catch_sigterm()
+        self._sigterm_before = sigterm_raises()
         if not self.live:
             from offline_irsa.server import OfflineIRSA
 
@@ -150,7 +132,7 @@ class Harness:
     def stop(self) -> None:
         """Stop the stand-in, remove the temp folder, restore the environment; safe to call twice."""
         atexit.unregister(self.stop)
-        if self._sigterm_before is not None and threading.current_thread() is threading.main_thread():
+        if self._sigterm_before is not None and in_main_thread():
             signal.signal(signal.SIGTERM, self._sigterm_before)
             self._sigterm_before = None
         for key, value in self._saved.items():

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from offline_irsa.harness import processes
 from offline_irsa.harness.kernels import Harness
+from offline_irsa.harness.signals import StopRequests
 
 # JupyterLab settings the workshop command adds: MyST notebooks open as notebooks.
 LAB_OVERRIDES = {
@@ -30,30 +30,10 @@ LAB_OVERRIDES = {
         "defaultViewers": {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"},
     },
 }
-# jupyter-server gives each kernel 5 s (its shutdown_wait_time) to stop before it kills it.
+# JupyterLab stops in 1 to 3 s here; jupyter-server gives its kernels 5 s (shutdown_wait_time)
+# to stop before it kills them. 30 s leaves room for a slow machine.
 STOP_GRACE = 30
 FAMILY_EVERY = 5  # seconds between two looks at which kernels JupyterLab runs (and right before stopping it)
-STOP_SIGNALS = [signal.SIGINT, signal.SIGTERM]
-
-
-class StopRequests:
-    """Counts SIGINT/SIGTERM while installed, instead of letting them end this process at once."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self._before: dict = {}
-
-    def _note(self, signum, frame) -> None:
-        self.count += 1
-
-    def __enter__(self) -> StopRequests:
-        for sig in STOP_SIGNALS:
-            self._before[sig] = signal.signal(sig, self._note)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for sig, handler in self._before.items():
-            signal.signal(sig, handler)
 
 
 def _settings_with_overrides(settings: str) -> None:

@@ -10,17 +10,14 @@ ends in two minutes, not in nbval's default of 2,000 s.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
-import signal
 import subprocess
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 
 from offline_irsa.harness.failures import CellFailure
-from offline_irsa.harness.kernels import Terminated
+from offline_irsa.harness.signals import Terminated, kept_handlers, stop_kernel_on_signals
 
 SKIP_DIRS = {".git", ".tox", ".venv", "venv", "_build", "node_modules", "site-packages", ".ipynb_checkpoints"}
 # What in a cell's stderr counts as an error although the cell did not raise.
@@ -123,7 +120,8 @@ def execute(path: Path, timeout: float | None = None, probe: str | None = None):
     A cell that raises, or runs past ``timeout`` (default ``cell_timeout()``), raises
     ``NotebookFailed`` naming the cell. On a timeout the kernel is interrupted first, so the
     cell's traceback shows the call it was stuck in; a kernel that ignores the interrupt
-    costs at most ``iopub_timeout`` more seconds. ``probe`` is code run after the last cell,
+    costs at most ``iopub_timeout`` more seconds. SIGINT or SIGTERM stops the kernel and
+    raises ``Terminated``. ``probe`` is code run after the last cell,
     in the same kernel: tests use it to look at what the notebook computed without adding
     anything to the notebook itself.
     """
@@ -142,57 +140,20 @@ def execute(path: Path, timeout: float | None = None, probe: str | None = None):
         error_on_timeout={"ename": TIMED_OUT, "evalue": f"the cell ran for more than {timeout:g} s", "traceback": []},
         on_cell_start=lambda cell, cell_index: running.update(cell=cell),
     )
-    client.on_notebook_start = _stop_kernel_on_signals(client, stopped_by)
-    saved = _signal_handlers()
+    client.on_notebook_start = stop_kernel_on_signals(client, stopped_by)
     try:
-        # As nbval does: the kernel's own start-up log is not part of any cell's output.
-        client.execute(stderr=subprocess.DEVNULL)
+        with kept_handlers():
+            # As nbval does: the kernel's own start-up log is not part of any cell's output.
+            client.execute(stderr=subprocess.DEVNULL)
     except (CellExecutionError, DeadKernelError) as err:
-        if not stopped_by:
+        if not stopped_by and "cell" in running:
             raise NotebookFailed(_failure(path, nb, running["cell"], err, timeout), nb) from None
+        if not stopped_by:
+            raise
     except Exception:
         if not stopped_by:
             raise
-    finally:
-        _restore_signal_handlers(saved)
     if stopped_by:
         raise Terminated(stopped_by[0])
     return nb
 
-
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-def _signal_handlers() -> dict:
-    """The process's SIGINT and SIGTERM handlers (none outside the main thread, where they cannot change)."""
-    if threading.current_thread() is not threading.main_thread():
-        return {}
-    return {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
-
-
-def _restore_signal_handlers(saved: dict) -> None:
-    """Put them back: nbclient leaves SIGINT and SIGTERM at their defaults, dropping the Harness's cleanup."""
-    for sig, handler in saved.items():
-        signal.signal(sig, handler)
-
-
-def _stop_kernel_on_signals(client, stopped_by: list):
-    """An ``on_notebook_start`` hook: on SIGINT or SIGTERM, note the signal and shut the kernel down.
-
-    nbclient's own handlers do the shutdown but keep the signal to themselves, so the run
-    would go on as if the kernel had died; these replace them, in nbclient's event loop.
-    """
-    def install(notebook) -> None:
-        loop = asyncio.get_running_loop()
-
-        def stop(sig: signal.Signals) -> None:
-            stopped_by.append(sig)
-            loop.create_task(client.km.shutdown_kernel(now=True))
-
-        for sig in STOP_SIGNALS:
-            try:
-                loop.add_signal_handler(sig, stop, sig)
-            except (NotImplementedError, RuntimeError):  # Windows; not the main thread
-                pass
-
-    return install

@@ -18,9 +18,10 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from offline_irsa.harness.kernels import Harness, Terminated
+from offline_irsa.harness.kernels import Harness
 from offline_irsa.harness.live import live_unreachable_reason
 from offline_irsa.harness.notebooks import NotebookFailed, execute, find_notebooks, output_failures
+from offline_irsa.harness.signals import Terminated
 
 FAILED_SUFFIX = ".failed.ipynb"
 
