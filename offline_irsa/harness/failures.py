@@ -17,8 +17,10 @@ from offline_irsa.harness.live_report import service_of
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # A frame's header in IPython's tracebacks ("File /x/socket.py:706, in SocketIO.readinto(self, b)",
-# "Cell In[2], line 2") or in Python's own ('File "/x/socket.py", line 706, in readinto').
-FRAME = re.compile(r"^\s*(File \S.*?:\d+, in .*|Cell In\[\d+\], line \d+.*|File \".*\", line \d+, in .*)$")
+# "Cell In[2], line 2"; IPython 7: "/x/socket.py in readinto(self, b)", "<ipython-input-2-ab> in <module>")
+# or in Python's own ('File "/x/socket.py", line 706, in readinto').
+FRAME = re.compile(r"^\s*(File \S.*?:\d+, in .*|Cell In\[\d+\], line \d+.*|File \".*\", line \d+, in .*"
+                   r"|\S*(\.py|<ipython-input-\S+>) in \S.*)$")
 CURRENT_LINE = re.compile(r"^-*>\s*\d+\s(.*)$")  # IPython marks a frame's current line with "---->"
 EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(Error|Exception|Interrupt|Warning|Exit)\b[^\n]*)$", re.M)
 CAUSE_SEPARATORS = ("The above exception was the direct cause", "During handling of the above exception")
@@ -94,8 +96,10 @@ class CellFailure:
         lines = [self.headline()]
         if self.timeout is not None:
             stuck = stuck_call(self.traceback)
-            lines.append(f"it was waiting in: {stuck}" if stuck else
-                         "it did not stop when interrupted, so no traceback shows what it was waiting for")
+            if stuck:
+                lines.append(f"it was waiting in: {stuck}")
+            elif not self.traceback.strip():
+                lines.append("it did not stop when interrupted, so no traceback shows what it was waiting for")
         if self.error and not (self.timeout is not None and self.error == "KeyboardInterrupt"):
             lines.append(f"error: {self.error}")
         lines.append(f"service: {self.service}")

@@ -227,6 +227,10 @@ def test_failure_messages_name_the_cell_the_call_and_the_service():
     ]
     python_style = 'Traceback (most recent call last):\n  File "/x/a.py", line 3, in f\n    sleep(9)\nKeyboardInterrupt'
     assert stuck_call(python_style) == '"/x/a.py", line 3, in f: sleep(9)'
+    ipython_7 = ("KeyboardInterrupt   Traceback (most recent call last)\n<ipython-input-2-9f> in <module>\n"
+                 "----> 1 get(url)\n\n~/lib/socket.py in readinto(self, b)\n--> 706 return self._sock.recv_into(b)\n"
+                 "\nKeyboardInterrupt: ")
+    assert stuck_call(ipython_7) == "~/lib/socket.py in readinto(self, b): return self._sock.recv_into(b)"
 
 
 @pytest.mark.parametrize("text, found", [
