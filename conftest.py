@@ -7,7 +7,10 @@ without the offline IRSA, is switched off; this file collects notebooks. Before 
 offline IRSA starts and kernels are pointed at it (``offline_irsa.harness``); notebooks
 keep IRSA's real URLs. ``--live`` (or OFFLINE_IRSA_LIVE=1) runs them against the real
 IRSA instead, and skips them with the reason when IRSA cannot be reached. A cell that
-prints an error or a traceback to stderr fails even if it did not raise.
+prints an error or a traceback to stderr, or warns of a deprecation, fails even if it did
+not raise. Each cell may run ``harness.cell_timeout()`` seconds (120; OFFLINE_IRSA_CELL_TIMEOUT
+or --nbval-cell-timeout change it), not nbval's 2,000; one that runs longer is interrupted
+and its failure says what it was waiting for.
 """
 
 from __future__ import annotations
@@ -16,15 +19,34 @@ import warnings
 from collections import defaultdict
 
 import pytest
-from nbval.plugin import IPyNbCell, IPyNbFile, find_comment_markers, find_metadata_tags
+from nbval.plugin import IPyNbCell, IPyNbFile, NbCellError, find_comment_markers, find_metadata_tags
 
 from offline_irsa import harness as nbharness
+from offline_irsa.harness.failures import CellFailure
+from offline_irsa.harness.notebooks import DEPRECATED
 
 _running: dict = {}  # "session": the Harness; "skip": why live mode cannot run
+_nbval_default_timeout: list = []
 
 
 def pytest_addoption(parser):
     parser.addoption("--live", action="store_true", help="run notebooks against the real IRSA and Firefly")
+    _nbval_default_timeout.extend(o.default for o in parser.getgroup("nbval").options
+                                  if o.dest == "nbval_cell_timeout")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    """Cells get the harness's timeout, not nbval's default, unless --nbval-cell-timeout was given.
+
+    nbval's own collector is switched off: its options stay parsed, but it would run an
+    .ipynb without the harness (this file collects every notebook instead).
+    """
+    if config.getoption("nbval_cell_timeout") in _nbval_default_timeout:
+        config.option.nbval_cell_timeout = nbharness.cell_timeout()
+    nbval = config.pluginmanager.get_plugin("nbval")
+    if nbval is not None:
+        config.pluginmanager.unregister(nbval)
 
 
 def live_mode(config) -> bool:
@@ -47,13 +69,6 @@ def running_harness(config) -> nbharness.Harness:
 @pytest.fixture(scope="session")
 def notebook_harness(request) -> nbharness.Harness:
     return running_harness(request.config)
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_configure(config):
-    nbval = config.pluginmanager.get_plugin("nbval")
-    if nbval is not None:  # its options stay parsed; its collector would bypass the harness
-        config.pluginmanager.unregister(nbval)
 
 
 def pytest_collect_file(file_path, parent):
@@ -83,10 +98,24 @@ class MystNotebook(IPyNbFile):
 
 
 class StderrCheckedCell(IPyNbCell):
-    """A notebook cell that also fails when it printed an error to stderr."""
+    """A notebook cell that also fails when it printed an error or a deprecation warning to stderr.
+
+    A cell that timed out (nbval has interrupted it, so its traceback shows where it was)
+    fails with a message naming the cell, the call it was stuck in and the service.
+    """
 
     def runtest(self):
-        super().runtest()
+        try:
+            super().runtest()
+        except NbCellError as err:
+            if not str(err).startswith("Timeout of") or "waiting for output" in str(err):
+                raise
+            timeout = self.config.option.nbval_cell_timeout
+            notebook = self.nodeid.split("::")[0]
+            failure = CellFailure(notebook, self.cell_num, self.cell.source, err.inner_traceback or "", timeout=timeout)
+            self.raise_cell_error(failure.describe(), err.inner_traceback)
         errors = nbharness.stderr_errors(self.test_outputs or [])
         if errors:
             self.raise_cell_error("Cell printed an error to stderr", "\n".join(errors))
+        if deprecations := nbharness.deprecation_warnings(self.test_outputs or []):
+            self.raise_cell_error(f"Cell {DEPRECATED}: {deprecations[0]}", "\n".join(deprecations))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
-from offline_irsa.harness import live_requested, offline_data_version  # noqa: E402
+from offline_irsa.harness import cell_timeout, live_requested, offline_data_version  # noqa: E402
 from offline_irsa.harness.notebooks import myst_twin  # noqa: E402
 
 HERE = Path(__file__).parent
@@ -40,7 +40,7 @@ html_context = {"default_mode": "light"}  # without it the theme logs a console 
 myst_enable_extensions = ["colon_fence", "dollarmath"]
 nb_execution_mode = "cache"
 nb_execution_cache_path = str(Path(__file__).parents[1] / "_build" / ".jupyter_cache" / MODE)
-nb_execution_timeout = 600
+nb_execution_timeout = int(cell_timeout())  # as pytest and `run`: 120 s, or $OFFLINE_IRSA_CELL_TIMEOUT
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_merge_streams = True

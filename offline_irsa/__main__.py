@@ -16,10 +16,14 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--fault", action="append", default=[], metavar="ROUTE:KIND[=VALUE][*TIMES]",
                        help="inject an outage, e.g. sia:status=503*2, cutout:hang, data:delay=5, data:truncate=1000, "
                             "sia:html, *:stop (repeatable; see offline_irsa/faults.py)")
+    serve.add_argument("--exit-with-stdin", action="store_true",
+                       help="stop when standard input closes (OfflineIRSA.spawn: the server goes when its parent does)")
     run = commands.add_parser("run", help="execute MyST notebooks end to end against the offline IRSA")
     run.add_argument("notebooks", nargs="*", default=["notebooks"], help="notebook files or folders")
     run.add_argument("--out", default="_build/executed", help="where executed .ipynb files go")
     run.add_argument("--live", action="store_true", help="use the real IRSA instead")
+    run.add_argument("--cell-timeout", type=float, metavar="SECONDS",
+                     help="seconds a cell may run before it is stopped (default: $OFFLINE_IRSA_CELL_TIMEOUT or 120)")
     lab = commands.add_parser("lab", help="start JupyterLab with the offline IRSA in place (workshops)")
     lab.add_argument("jupyter_args", nargs="*", help="passed on to jupyter lab (options too)")
     args, extra = parser.parse_known_args(argv)
@@ -28,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "serve":
         from offline_irsa.faults import Fault
-        from offline_irsa.server import OfflineIRSA
+        from offline_irsa.server import OfflineIRSA, stop_when_stdin_closes
 
         try:
             injected = [Fault.parse(spec) for spec in args.fault]
@@ -38,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         for fault in injected:
             server.faults.add(fault)
             print(f"injecting {fault}", flush=True)
+        if args.exit_with_stdin:
+            stop_when_stdin_closes(server)
         print(server.describe(), "\nPress Ctrl+C to stop.", flush=True)
         try:
             server.serve_forever()
@@ -50,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_lab(args.jupyter_args + extra)
     from offline_irsa.harness.run import run_notebooks
 
-    return run_notebooks(args.notebooks, args.out, live=args.live)
+    return run_notebooks(args.notebooks, args.out, live=args.live, timeout=args.cell_timeout)
 
 
 if __name__ == "__main__":

@@ -263,10 +263,17 @@ class OfflineIRSA(ServedURLs):
 
     @staticmethod
     def spawn(host: str = "127.0.0.1", port: int = 0, timeout: float = 60) -> SpawnedIRSA:
-        """Run ``python -m offline_irsa serve`` and wait until it says where it listens."""
+        """Run ``python -m offline_irsa serve`` and wait until it says where it listens.
+
+        The child stops when its standard input, a pipe from this process, closes: on
+        ``SpawnedIRSA.stop``, and when this process dies, however it dies (SIGKILL too, on
+        every OS), since the system then closes the pipe. Chosen over Linux's
+        PR_SET_PDEATHSIG, which is Linux only and fires when the thread that started the
+        child ends, not the process.
+        """
         proc = subprocess.Popen(
-            [sys.executable, "-m", "offline_irsa", "serve", "--host", host, "--port", str(port)],
-            stdout=subprocess.PIPE, text=True,
+            [sys.executable, "-m", "offline_irsa", "serve", "--host", host, "--port", str(port), "--exit-with-stdin"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
@@ -288,11 +295,29 @@ class SpawnedIRSA(ServedURLs):
         self.process = process
 
     def stop(self) -> None:
-        self.process.terminate()
+        """Close the child's standard input, which stops it; terminate it, then kill it, if it lingers."""
+        if self.process.stdin:
+            self.process.stdin.close()
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
         if self.process.stdout:
             self.process.stdout.close()
+
+
+def stop_when_stdin_closes(server: OfflineIRSA) -> threading.Thread:
+    """Stop ``server`` once standard input reaches its end (``serve --exit-with-stdin``: see ``spawn``)."""
+    def watch() -> None:
+        while sys.stdin.buffer.read(4096):
+            pass
+        server.stop()
+
+    watcher = threading.Thread(target=watch, name="offline-irsa-stdin-watch", daemon=True)
+    watcher.start()
+    return watcher

@@ -15,11 +15,13 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 
 import pytest
 import requests
 
 from offline_irsa.harness import live_requested
+from offline_irsa.harness.processes import TAG_ENV_VAR, describe, tagged
 from offline_irsa.server import announced_base
 
 from .browser import ROOT, Browser, image_has_content, screenshot
@@ -57,7 +59,8 @@ def lab(tmp_path_factory):
         (settings / name).parent.mkdir(parents=True, exist_ok=True)
         (settings / name).write_text(json.dumps(values))
     private = tmp_path_factory.mktemp("jupyter")
-    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings),
+    tag = uuid.uuid4().hex  # every process the command starts inherits it: the leftover check looks for it
+    env = {**os.environ, TAG_ENV_VAR: tag, "JUPYTERLAB_SETTINGS_DIR": str(settings),
            "JUPYTERLAB_WORKSPACES_DIR": str(private / "workspaces"),
            "JUPYTER_CONFIG_DIR": str(private / "config"), "JUPYTER_RUNTIME_DIR": str(private / "runtime")}
     port = free_port()
@@ -83,9 +86,13 @@ def lab(tmp_path_factory):
     yield base, stand_in
     process.terminate()
     try:
-        process.wait(timeout=20)
+        process.wait(timeout=40)
     except subprocess.TimeoutExpired:
         process.kill()
+    left = tagged(tag)
+    assert not left, f"still running after offline_irsa lab was stopped:\n{describe(left)}"
+    with pytest.raises(requests.ConnectionError):
+        requests.get(stand_in, timeout=5)
 
 
 def run_all(page) -> None:

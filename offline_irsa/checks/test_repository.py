@@ -69,6 +69,18 @@ def test_actions_are_pinned_to_full_shas_with_versions():
         assert "permissions: {}" in text  # nothing by default; each job asks for what it needs
 
 
+def test_every_workflow_job_has_a_timeout():
+    """A hung job ends in minutes, not at GitHub's default of six hours."""
+    import yaml  # jupytext's dependency
+
+    jobs = {(name, job_id): job for name, text in workflow_texts().items()
+            for job_id, job in yaml.safe_load(text)["jobs"].items()}
+    assert jobs
+    for (name, job_id), job in jobs.items():
+        minutes = job.get("timeout-minutes")
+        assert isinstance(minutes, int) and 0 < minutes <= 60, f"{name}: job {job_id} has timeout-minutes {minutes}"
+
+
 def tox_environments() -> set[str]:
     config = configparser.ConfigParser(interpolation=None)
     config.read(ROOT / "tox.ini")

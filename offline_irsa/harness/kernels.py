@@ -9,23 +9,63 @@ afterwards inherits:
   stand-in, so ``FireflyClient.make_lab_client()`` works; FIREFLY_URL for
   ``make_client()``; BROWSER=false, so nothing opens a browser;
 * private astropy cache directories, so synthetic files never enter the user's
-  download cache, where a later live run would find them under IRSA's real URLs.
+  download cache, where a later live run would find them under IRSA's real URLs;
+* warnings filters that show every deprecation warning a cell's own code causes (see
+  ``STARTUP``), so the stderr check fails the cell.
 
 Live mode changes nothing but BROWSER: kernels talk to the real IRSA.
+
+A started Harness cleans up (stand-in, temp folder) on ``stop``, at interpreter exit, and on
+SIGTERM, which it turns into ``signals.Terminated``, a KeyboardInterrupt: pytest, Sphinx and ``run``
+then stop as on Ctrl+C, shutting their kernels down, and a cancelled CI job leaves nothing.
+Should the process die with no cleanup at all (SIGKILL; SIGTERM once a library has reset its
+handler), a small child process removes the temp folder (``REAPER``).
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
 
 from offline_irsa.harness.routing import ENV_VAR, IRSA_HOST
+from offline_irsa.harness.signals import in_main_thread, sigterm_raises
 
-STARTUP = "from offline_irsa.harness import routing\nrouting.activate()\n"
+# Python shows a DeprecationWarning (matplotlib's is a subclass) only when it is attributed to
+# __main__, that is to a cell's own code: a library that warns with the right stacklevel points at
+# the cell (matplotlib always does); one a library attributes to itself stays hidden, as it does for
+# readers, who could not fix it either. "always" shows each one, not once per place, and shows
+# PendingDeprecationWarning too, hidden by default. astropy's AstropyDeprecationWarning (pyvo uses
+# it too), numpy's VisibleDeprecationWarning and FutureWarning are not DeprecationWarnings: Python
+# shows them wherever they come from, as readers see them, and they fail the run as well.
+# It runs in the notebook's namespace, so it defines nothing there that a notebook could come to rely on.
+STARTUP = """\
+def _offline_irsa():
+    import warnings
+
+    from offline_irsa.harness import routing
+
+    for category in (DeprecationWarning, PendingDeprecationWarning):
+        warnings.filterwarnings("always", category=category, module="__main__")
+    routing.activate()
+
+
+_offline_irsa()
+del _offline_irsa
+"""
+
+
+# Waits for the end of its stdin, a pipe from the Harness's process, which comes on ``stop`` or when
+# that process dies, however it dies; then removes the temp folder. (Kernels left by a killed
+# process stop by themselves: ipykernel watches its parent.)
+REAPER = "import shutil, sys\nsys.stdin.buffer.read()\nshutil.rmtree(sys.argv[1], ignore_errors=True)\n"
 
 
 def offline_data_version() -> str:
@@ -46,7 +86,9 @@ class Harness:
         self.server = None
         self.channel = f"offline-irsa-{uuid.uuid4().hex[:12]}"
         self._tmp: Path | None = None
+        self._reaper: subprocess.Popen | None = None
         self._saved: dict[str, str | None] = {}
+        self._sigterm_before = None
 
     def environment(self) -> dict[str, str]:
         """Variables to set for kernels (only valid after ``start``)."""
@@ -70,10 +112,13 @@ class Harness:
         }
 
     def start(self) -> Harness:
+        atexit.register(self.stop)
+        self._sigterm_before = sigterm_raises()
         if not self.live:
             from offline_irsa.server import OfflineIRSA
 
             self._tmp = Path(tempfile.mkdtemp(prefix="offline-irsa-"))
+            self._reaper = subprocess.Popen([sys.executable, "-c", REAPER, str(self._tmp)], stdin=subprocess.PIPE)
             startup = self._tmp / "ipython" / "profile_default" / "startup"
             startup.mkdir(parents=True)
             (startup / "00-offline-irsa.py").write_text(STARTUP)
@@ -86,6 +131,11 @@ class Harness:
         return self
 
     def stop(self) -> None:
+        """Stop the stand-in, remove the temp folder, restore the environment; safe to call twice."""
+        atexit.unregister(self.stop)
+        if self._sigterm_before is not None and in_main_thread():
+            signal.signal(signal.SIGTERM, self._sigterm_before)
+            self._sigterm_before = None
         for key, value in self._saved.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -98,6 +148,10 @@ class Harness:
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
+        if self._reaper is not None:
+            self._reaper.stdin.close()
+            self._reaper.wait(timeout=30)
+            self._reaper = None
 
     def __enter__(self) -> Harness:
         return self.start()
