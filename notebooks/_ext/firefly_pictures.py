@@ -89,7 +89,7 @@ def add_pictures(app, docname: str, doctree, actions: list[dict]) -> None:
     cells = [c for c in doctree.findall(nodes.container) if "cell" in c["classes"]]
     sources = ["".join(n.astext() for n in c.findall(nodes.literal_block))[:5000] for c in cells]
     shown_actions = drawable(actions)
-    live = app.tutorial_harness is None
+    live = app.tutorial_harness is None or app.tutorial_harness.server is None
     for index, (cell, end) in enumerate(zip(cells, cell_ends(sources, len(shown_actions)), strict=True)):
         if end is None:
             continue
@@ -111,12 +111,16 @@ def add_pictures(app, docname: str, doctree, actions: list[dict]) -> None:
 def _record_live_kernels(app, config) -> None:
     if not config.tutorial_live:
         return
-    app.firefly_ipython = tempfile.mkdtemp(prefix="irsa-site-ipython-")
+    app.firefly_saved_env = {RECORD_ENV: os.environ.get(RECORD_ENV)}
+    if os.environ.get("IPYTHONDIR"):  # the harness's (it gives kernels working folders): add to its startup
+        app.firefly_ipython, app.firefly_own_ipython = os.environ["IPYTHONDIR"], False
+    else:
+        app.firefly_ipython, app.firefly_own_ipython = tempfile.mkdtemp(prefix="irsa-site-ipython-"), True
+        app.firefly_saved_env["IPYTHONDIR"] = None
+        os.environ["IPYTHONDIR"] = app.firefly_ipython
     startup = Path(app.firefly_ipython) / "profile_default" / "startup"
-    startup.mkdir(parents=True)
-    (startup / "00-record-firefly.py").write_text(LIVE_STARTUP)
-    app.firefly_saved_env = {key: os.environ.get(key) for key in ("IPYTHONDIR", RECORD_ENV)}
-    os.environ["IPYTHONDIR"] = app.firefly_ipython
+    startup.mkdir(parents=True, exist_ok=True)
+    (startup / "02-record-firefly.py").write_text(LIVE_STARTUP)
 
 
 def _record_for(app, docname: str, source) -> None:
@@ -136,7 +140,8 @@ def _stop_recording(app, exception) -> None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        shutil.rmtree(app.firefly_ipython, ignore_errors=True)
+        if app.firefly_own_ipython:
+            shutil.rmtree(app.firefly_ipython, ignore_errors=True)
         app.firefly_ipython = None
 
 

@@ -61,7 +61,7 @@ def on_source_read(app, docname, source):
     if title:
         end = title.end()
         source[0] = text[:end] + "\n\n" + banner(docname, path, app.config.tutorial_live) + text[end:]
-    if app.tutorial_harness is not None:
+    if app.tutorial_harness.server is not None:
         # A channel of its own, so we know what this notebook's kernel asked Firefly to show.
         os.environ["fireflyChannelLab"] = f"site-{docname}"
 
@@ -73,7 +73,7 @@ def firefly_record_path(app, docname: str) -> Path:
 def sent_to_firefly(app, docname: str) -> list[dict]:
     """What the notebook's kernel sent; kept beside the execution cache for cached notebooks."""
     record = firefly_record_path(app, docname)
-    if app.tutorial_harness is not None:
+    if app.tutorial_harness.server is not None:
         actions = [{"type": a.type, "payload": a.payload}
                    for a in app.tutorial_harness.server.received.actions(f"site-{docname}")]
         if actions:
@@ -130,7 +130,8 @@ def on_config_inited(app, config):
     app.tutorial_build_started = time.time()
     src = Path(app.srcdir)
     app.tutorial_notebooks = {str(p.relative_to(src).with_suffix("")): p for p in find_notebooks([src])}
-    app.tutorial_harness = None if config.tutorial_live else Harness().start()
+    # Live too: the harness gives each kernel a working folder of its own (and, offline, the stand-in).
+    app.tutorial_harness = Harness(live=config.tutorial_live).start()
 
 
 def setup(app):

@@ -1,8 +1,10 @@
 """What a reader of the cutouts-for-targets tutorial sees, checked after running it offline.
 
 The notebook runs unmodified (apart from the target table and, once, its time limit) on a
-copy in a temporary folder, so its cutouts land there. A probe saves its results table;
-the checks ask the stand-in the same questions over HTTP and compare with astropy.
+copy in a temporary folder; as in every automated run, the harness starts its kernel in a
+working folder of its own, where its cutouts land. A probe saves its results table and
+says where that folder is; the checks ask the stand-in the same questions over HTTP and
+compare with astropy.
 """
 
 from __future__ import annotations
@@ -35,9 +37,9 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "2mass-cutouts-for-targets.md"
 TABLE = NOTEBOOK.with_name("2mass-cutout-targets.ecsv")
 SIA = "https://irsa.ipac.caltech.edu/ibe/sia/twomass/allsky/allsky"
 PROBE = """
-import json
+import json, os
 results.write({out!r} + "/results.ecsv", overwrite=True)
-facts = {{"max_at_once": max_at_once, "tries": tries, "folder": str(cutout_folder)}}
+facts = {{"max_at_once": max_at_once, "tries": tries, "folder": str(cutout_folder), "cwd": os.getcwd()}}
 json.dump(facts, open({out!r} + "/facts.json", "w"))
 """
 TIMEOUT_LINE = "request_timeout = 60\n"
@@ -72,8 +74,9 @@ def run_copy(folder: Path, table: Table | None = None, notebook_text: str | None
     nb = execute(copy, probe=PROBE.format(out=str(folder)))
     results = Table.read(folder / "results.ecsv")  # ECSV reads empty strings back as masked
     results = Table(results, masked=False).filled("") if results.has_masked_values else results
-    return {"nb": nb, "folder": folder, "results": results,
-            "facts": json.loads((folder / "facts.json").read_text())}
+    facts = json.loads((folder / "facts.json").read_text())
+    # The kernel's working folder, where the notebook wrote its cutouts.
+    return {"nb": nb, "folder": Path(facts["cwd"]), "results": results, "facts": facts}
 
 
 def outputs_of(nb, source_fragment: str) -> list[dict]:

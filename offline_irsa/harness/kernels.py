@@ -11,9 +11,13 @@ afterwards inherits:
 * private astropy cache directories, so synthetic files never enter the user's
   download cache, where a later live run would find them under IRSA's real URLs;
 * warnings filters that show every deprecation warning a cell's own code causes (see
-  ``STARTUP``), so the stderr check fails the cell.
+  ``STARTUP``), so the stderr check fails the cell;
+* a working folder of its own for each kernel (``WORKDIR``), offline and live: the files
+  beside the notebook are copied there and the kernel starts in it, so what a notebook
+  writes (cutouts, say) stays out of the reader's folder and cannot overwrite what the
+  reader made there. ``lab`` turns this off: a workshop's notebooks write where readers look.
 
-Live mode changes nothing but BROWSER: kernels talk to the real IRSA.
+Live mode leaves out the rest: kernels talk to the real IRSA.
 
 A started Harness cleans up (stand-in, temp folder) on ``stop``, at interpreter exit, and on
 SIGTERM, which it turns into ``signals.Terminated``, a KeyboardInterrupt: pytest, Sphinx and ``run``
@@ -61,6 +65,27 @@ _offline_irsa()
 del _offline_irsa
 """
 
+# Copies the files beside the notebook (not its folders, which a notebook could write into) into a
+# new folder under $OFFLINE_IRSA_WORKDIRS, and moves the kernel there. Standard library only: it
+# runs in live kernels too.
+WORKDIR_ENV_VAR = "OFFLINE_IRSA_WORKDIRS"
+WORKDIR = """def _offline_irsa_workdir():
+    import os
+    import shutil
+    import tempfile
+
+    here = os.getcwd()
+    work = tempfile.mkdtemp(prefix=os.path.basename(here) + "-", dir=os.environ["OFFLINE_IRSA_WORKDIRS"])
+    for entry in os.scandir(here):
+        if entry.is_file():
+            shutil.copy2(entry.path, work)
+    os.chdir(work)
+
+
+_offline_irsa_workdir()
+del _offline_irsa_workdir
+"""
+
 
 # Waits for the end of its stdin, a pipe from the Harness's process, which comes on ``stop`` or when
 # that process dies, however it dies; then removes the temp folder. (Kernels left by a killed
@@ -81,8 +106,9 @@ def offline_data_version() -> str:
 class Harness:
     """The offline IRSA plus the environment kernels need to use it."""
 
-    def __init__(self, live: bool = False) -> None:
+    def __init__(self, live: bool = False, workdirs: bool = True) -> None:
         self.live = live
+        self.workdirs = workdirs
         self.server = None
         self.channel = f"offline-irsa-{uuid.uuid4().hex[:12]}"
         self._tmp: Path | None = None
@@ -93,9 +119,11 @@ class Harness:
     def environment(self) -> dict[str, str]:
         """Variables to set for kernels (only valid after ``start``)."""
         env = {"BROWSER": "false"}
+        tmp = self._tmp
+        if self.workdirs:
+            env |= {"IPYTHONDIR": str(tmp / "ipython"), WORKDIR_ENV_VAR: str(tmp / "work")}
         if self.live:
             return env
-        tmp = self._tmp
         package_parent = str(Path(__file__).resolve().parents[2])
         return env | {
             ENV_VAR: self.server.base,
@@ -114,14 +142,18 @@ class Harness:
     def start(self) -> Harness:
         atexit.register(self.stop)
         self._sigterm_before = sigterm_raises()
-        if not self.live:
-            from offline_irsa.server import OfflineIRSA
-
+        if not self.live or self.workdirs:
             self._tmp = Path(tempfile.mkdtemp(prefix="offline-irsa-"))
             self._reaper = subprocess.Popen([sys.executable, "-c", REAPER, str(self._tmp)], stdin=subprocess.PIPE)
             startup = self._tmp / "ipython" / "profile_default" / "startup"
             startup.mkdir(parents=True)
-            (startup / "00-offline-irsa.py").write_text(STARTUP)
+        if self.workdirs:
+            (self._tmp / "work").mkdir()
+            (startup / "00-offline-irsa-workdir.py").write_text(WORKDIR)
+        if not self.live:
+            from offline_irsa.server import OfflineIRSA
+
+            (startup / "01-offline-irsa.py").write_text(STARTUP)
             (self._tmp / "astropy-cache").mkdir()
             (self._tmp / "xdg-cache" / "astropy").mkdir(parents=True)  # older astropy needs it to exist
             self.server = OfflineIRSA().start()

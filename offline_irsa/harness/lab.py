@@ -84,7 +84,7 @@ def run_lab(jupyter_args: list[str]) -> int:
     The user's own JupyterLab settings stay as they are; a private copy of the
     application settings adds ``LAB_OVERRIDES``, so ``notebooks/*.md`` opens as a notebook.
     """
-    with StopRequests() as stop, Harness() as harness, \
+    with StopRequests() as stop, Harness(workdirs=False) as harness, \
             tempfile.TemporaryDirectory(prefix="offline-irsa-lab-") as settings:
         _settings_with_overrides(settings)
         print(harness.server.describe(), flush=True)

@@ -146,3 +146,24 @@ def test_a_paired_ipynb_runs_once_as_its_md_and_alone_under_the_harness(scratch,
     result = run_verbose(scratch)
     assert f"{code_cells} passed" in result.stdout, result.stdout[-3000:]
     assert re.search(r"paired(\.|::)ipynb::Cell", result.stdout)
+
+
+def test_notebooks_write_in_a_working_folder_of_their_own(scratch):
+    """Automated runs start each kernel in a copy of the notebook's folder: what a notebook
+    writes stays out of the reader's folder, and what the reader made there is left alone."""
+    (scratch / "data.txt").write_text("the reader's input\n")
+    (scratch / "results").mkdir()
+    (scratch / "results" / "mine.txt").write_text("the reader's own result\n")
+    (scratch / "writes.md").write_text(FRONT + cell(
+        "import os, pathlib\n"
+        "assert pathlib.Path('data.txt').read_text() == \"the reader's input\\n\"  # files beside it are there\n"
+        "assert not pathlib.Path('results').exists()  # its folders are not: nothing to write into\n"
+        "pathlib.Path('results').mkdir()\n"
+        "pathlib.Path('results/mine.txt').write_text('overwritten by a test run')\n"
+        "pathlib.Path('new.txt').write_text('written by the notebook')\n"
+        "print(os.getcwd())"))
+    before = sorted(p.relative_to(scratch) for p in scratch.rglob("*"))
+    result = run_pytest(scratch)
+    assert "1 passed" in result.stdout, result.stdout[-2000:]
+    assert sorted(p.relative_to(scratch) for p in scratch.rglob("*")) == before
+    assert (scratch / "results" / "mine.txt").read_text() == "the reader's own result\n"
