@@ -1,7 +1,4 @@
-"""``python -m offline_irsa lab`` as a test starts it: headless, on a free loopback port, with a token.
-
-``test_jupyterlab``'s fixture starts it the same way and can move to ``start_lab``.
-"""
+"""``python -m offline_irsa lab`` as the tests start it: headless, on a free loopback port, with a token."""
 
 from __future__ import annotations
 

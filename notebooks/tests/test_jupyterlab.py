@@ -11,9 +11,7 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import time
 import uuid
 
@@ -22,14 +20,13 @@ import requests
 
 from offline_irsa.harness import live_requested
 from offline_irsa.harness.processes import TAG_ENV_VAR, describe, tagged
-from offline_irsa.server import announced_base
 
 from .browser import ROOT, Browser, image_has_content, screenshot
 from .firefly_view import check_lab_tab, wait_for_plot
+from .lab_process import TOKEN, start_lab
 
 pytestmark = pytest.mark.browser
 NOTEBOOK = ROOT / "notebooks" / "2mass-sia-v1.md"
-TOKEN = "offline-irsa-browser-test"
 # The test's own user settings: nothing saved, every cell rendered. Opening .md as a
 # notebook is not set here: ``offline_irsa lab`` must do that itself.
 SETTINGS = {
@@ -38,12 +35,6 @@ SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
                                                                         "checkForUpdates": False},
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -63,26 +54,7 @@ def lab(tmp_path_factory):
     env = {**os.environ, TAG_ENV_VAR: tag, "JUPYTERLAB_SETTINGS_DIR": str(settings),
            "JUPYTERLAB_WORKSPACES_DIR": str(private / "workspaces"),
            "JUPYTER_CONFIG_DIR": str(private / "config"), "JUPYTER_RUNTIME_DIR": str(private / "runtime")}
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "offline_irsa", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
-         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-         "--LabApp.extension_manager=readonly", "--allow-root"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    stand_in = announced_base(process.stdout)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while stand_in and time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/api/status", params={"token": TOKEN}, timeout=2).ok:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail("offline_irsa lab did not start within 90 s")
+    process, base, stand_in = start_lab(root, env, "--LabApp.extension_manager=readonly")
     yield base, stand_in
     process.terminate()
     try:
