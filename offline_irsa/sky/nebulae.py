@@ -1,4 +1,8 @@
-"""Star-forming regions on the synthetic sky: glowing gas and young stars seen through dust.
+"""Extended objects on the synthetic sky, and the star-forming region of the colour tutorial.
+
+A ``Region`` is anything larger than a star: a glow (elliptical Gaussian patches) and stars of
+its own. ``known_objects`` uses it for clusters and galaxies and gathers every region in
+``known_objects.REGIONS``, which the renderer passes to ``emission_dn`` and ``members_near``.
 
 The random catalogue (``stars``) looks the same everywhere, so a colour picture of it shows
 nothing a reader could learn from. The colour tutorial looks at the Orion Nebula cluster
@@ -25,7 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from astropy.wcs import WCS
@@ -59,11 +63,14 @@ class Region:
     patches: tuple[Patch, ...]
     n_members: int
     plummer_arcsec: float
-    faintest_h0: float  # members' unreddened H magnitudes run from 9 to this
+    faintest_h0: float  # members' unreddened H magnitudes run from brightest_h0 to this
     av_median: float
     av_spread: float
     bright_members: tuple[tuple[float, float, float, float], ...]  # east, north (arcsec), H0, A_V
     seed: int
+    brightest_h0: float = 9.0
+    av_min: float = 1.0  # members are seen through at least this much dust
+    member_colours: tuple[float, float] = (0.65, 0.25)  # unreddened J-H and H-Ks: young low-mass stars
 
     @property
     def extent_deg(self) -> float:
@@ -89,7 +96,6 @@ ORION = Region(
     bright_members=((0.0, 0.0, 4.9, 1.8), (-9.0, 4.0, 6.2, 1.5), (-3.5, 9.0, 6.8, 2.0), (7.5, -3.0, 6.0, 1.6)),
     seed=1_054_042,
 )
-REGIONS = (ORION,)
 
 
 def _offsets_arcsec(ra, dec, region: Region) -> tuple[np.ndarray, np.ndarray]:
@@ -131,10 +137,11 @@ def _near(region: Region, ra: float, dec: float, radius: float) -> bool:
     return float(unit_vectors(ra, dec) @ unit_vectors(region.ra, region.dec)) >= limit
 
 
-def emission_dn(wcs: WCS, shape: tuple[int, int], band: str, zero_point: float) -> np.ndarray | None:
-    """Nebular emission (DN per pixel) on an image's pixel grid, or None when no region is near it."""
+def emission_dn(wcs: WCS, shape: tuple[int, int], band: str, zero_point: float,
+                regions: tuple[Region, ...]) -> np.ndarray | None:
+    """The regions' glow (DN per pixel) on an image's pixel grid, or None when none of them is near it."""
     centre = wcs.all_pix2world([[(shape[1] - 1) / 2, (shape[0] - 1) / 2]], 0)[0]
-    regions = [r for r in REGIONS if _near(r, float(centre[0]), float(centre[1]), TILE_RADIUS_DEG)]
+    regions = [r for r in regions if _near(r, float(centre[0]), float(centre[1]), TILE_RADIUS_DEG)]
     if not regions:
         return None
     ys, xs = np.mgrid[0:shape[0], 0:shape[1]]
@@ -148,22 +155,22 @@ def emission_dn(wcs: WCS, shape: tuple[int, int], band: str, zero_point: float) 
     return total.reshape(shape)
 
 
-@lru_cache(maxsize=len(REGIONS))
+@cache
 def members(region: Region) -> np.ndarray:
-    """The region's young stars (ra, dec, j, h, k), reddened, drawn once from its seed."""
+    """The region's own stars (ra, dec, j, h, k), reddened, drawn once from its seed."""
     rng = np.random.default_rng(region.seed)
     n = region.n_members
     # Plummer profile: radius r = a / sqrt(u^(-2/3) - 1), uniform position angle.
     # Cut at 90% of the mass (3.7 Plummer radii), so that the cluster ends within extent_deg.
     r = region.plummer_arcsec / np.sqrt(rng.uniform(1e-6, 0.9, n) ** (-2 / 3) - 1)
     theta = rng.uniform(0, 2 * math.pi, n)
-    lo, hi = 10 ** (0.3 * 9.0), 10 ** (0.3 * region.faintest_h0)
+    lo, hi = 10 ** (0.3 * region.brightest_h0), 10 ** (0.3 * region.faintest_h0)
     h0 = np.log10(lo + rng.random(n) * (hi - lo)) / 0.3
-    av = np.clip(rng.normal(region.av_median, region.av_spread, n), 1.0, 25.0)
-    j_h0 = rng.normal(0.65, 0.08, n)  # young low-mass stars
-    h_k0 = rng.normal(0.25, 0.10, n)  # some with warm discs
+    av = np.clip(rng.normal(region.av_median, region.av_spread, n), region.av_min, 25.0)
+    j_h0 = rng.normal(region.member_colours[0], 0.08, n)
+    h_k0 = rng.normal(region.member_colours[1], 0.10, n)  # young stars: some with warm discs
     east, north = r * np.sin(theta), r * np.cos(theta)
-    bright = np.array(region.bright_members, dtype=float)
+    bright = np.array(region.bright_members, dtype=float).reshape(-1, 4)
     east, north = np.concatenate([bright[:, 0], east]), np.concatenate([bright[:, 1], north])
     h0 = np.concatenate([bright[:, 2], h0])
     av = np.concatenate([bright[:, 3], av])
@@ -177,9 +184,9 @@ def members(region: Region) -> np.ndarray:
     return stars
 
 
-def members_near(ra: float, dec: float, radius: float) -> np.ndarray:
-    """Embedded stars of every region within ``radius`` degrees of (ra, dec)."""
-    found = [members(r) for r in REGIONS if _near(r, ra, dec, radius)]
+def members_near(ra: float, dec: float, radius: float, regions: tuple[Region, ...]) -> np.ndarray:
+    """The regions' own stars within ``radius`` degrees of (ra, dec)."""
+    found = [members(r) for r in regions if _near(r, ra, dec, radius) and r.n_members + len(r.bright_members)]
     if not found:
         return np.zeros(0, dtype=STAR_DTYPE)
     stars = np.concatenate(found)

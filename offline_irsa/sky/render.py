@@ -20,6 +20,7 @@ from astropy.io import fits
 from astropy.wcs import WCS
 
 from offline_irsa.sky.bands import BANDS, SATURATION_DN
+from offline_irsa.sky.known_objects import REGIONS
 from offline_irsa.sky.nebulae import emission_dn
 from offline_irsa.sky.stars import stars_near
 from offline_irsa.sky.tiling import (
@@ -35,6 +36,7 @@ from offline_irsa.sky.tiling import (
 
 SYNTHETIC_NOTE = "synthetic pixels (offline_irsa), not 2MASS data"
 MOFFAT_BETA = 3.0
+MAX_STAMP_PX = 110  # enough for Betelgeuse (H -4) in every band
 NAN_EDGE_COLUMNS = 4  # real atlas images: columns 0-3 and 508-511 are NaN
 # Percentile keywords of real atlas images: the sky at -2, -1.5, ... +2 sigma of a normal law.
 PERCENTILES = {"QT0227": 2.27, "QT0668": 6.68, "QT1586": 15.86, "QT3085": 30.85, "QT5000": 50.0,
@@ -144,10 +146,28 @@ def _scan_ends(tile: AtlasTile) -> tuple[float, float]:
     return south, south + BELT_HEIGHT_DEG + 2 * SCAN_MARGIN_DEG
 
 
-def _moffat_stamp(dx: np.ndarray, dy: np.ndarray, fwhm: float) -> np.ndarray:
+def _moffat(fwhm: float) -> tuple[float, float]:
+    """The Moffat profile's width alpha (pixels) and its peak for unit flux."""
     alpha = fwhm / (2 * math.sqrt(2 ** (1 / MOFFAT_BETA) - 1))
-    norm = (MOFFAT_BETA - 1) / (math.pi * alpha**2)
+    return alpha, (MOFFAT_BETA - 1) / (math.pi * alpha**2)
+
+
+def _moffat_stamp(dx: np.ndarray, dy: np.ndarray, fwhm: float) -> np.ndarray:
+    alpha, norm = _moffat(fwhm)
     return norm * (1 + (dx**2 + dy**2) / alpha**2) ** -MOFFAT_BETA
+
+
+def stamp_radius(flux: float, fwhm: float, noise: float) -> int:
+    """Half-width (pixels) of the box a star is drawn in.
+
+    Fixed sizes for the random catalogue's stars (H 5 and fainter); the very bright stars
+    of ``known_objects`` get a box wide enough that the profile at its edge is under a tenth
+    of the noise, so that no square edge shows around them, up to ``MAX_STAMP_PX``.
+    """
+    if flux <= 1e7:
+        return 24 if flux > 1e5 else (12 if flux > 2e3 else 6)
+    alpha, norm = _moffat(fwhm)
+    return min(MAX_STAMP_PX, math.ceil(alpha * (flux * norm / (0.1 * noise)) ** (1 / (2 * MOFFAT_BETA))))
 
 
 def pixels(tile: AtlasTile, band: str) -> np.ndarray:
@@ -157,15 +177,15 @@ def pixels(tile: AtlasTile, band: str) -> np.ndarray:
     rng = np.random.default_rng([tile.coadd_key, ord(band)])
     data = rng.normal(info.background, info.noise, size=(ny, nx))
     wcs = WCS(wcs_header(tile))
-    nebula = emission_dn(wcs, (ny, nx), band, magzp(tile, band))  # None far from star-forming regions
+    nebula = emission_dn(wcs, (ny, nx), band, magzp(tile, band), REGIONS)  # None far from every region
     if nebula is not None:
         data += nebula
-    stars = stars_near(*tile.center, TILE_RADIUS_DEG + 30 * PIXEL_SCALE_DEG)
+    stars = stars_near(*tile.center, TILE_RADIUS_DEG + MAX_STAMP_PX * PIXEL_SCALE_DEG)
     x, y = wcs.all_world2pix(stars["ra"], stars["dec"], 0)
     flux = 10 ** (0.4 * (magzp(tile, band) - stars[band].astype(float)))
     fwhm = (2.0 + 0.9 * seeing(tile)) * (1 / 3600) / PIXEL_SCALE_DEG  # arcsec, in pixels
     for xs, ys, f in zip(x, y, flux, strict=True):
-        r = 24 if f > 1e5 else (12 if f > 2e3 else 6)
+        r = stamp_radius(f, fwhm, info.noise)
         x0, x1 = max(0, int(xs) - r), min(nx, int(xs) + r + 1)
         y0, y1 = max(0, int(ys) - r), min(ny, int(ys) + r + 1)
         if x0 >= x1 or y0 >= y1:

@@ -5,8 +5,8 @@ near-square cells in RA). Each cell's stars come from a random generator seeded 
 cell's indices alone, so any image that overlaps a cell sees exactly the same stars,
 at the same positions, in every band. Star counts rise towards the Galactic plane;
 H magnitudes follow a power-law count law; J-H and H-Ks colours scatter around
-typical stellar values. Near star-forming regions, their young, reddened stars join
-the catalogue (``nebulae``). None of this is 2MASS data.
+typical stellar values. Well-known stars join it where they are, and clusters and
+star-forming regions add stars of their own (``known_objects``). None of this is 2MASS data.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from functools import lru_cache
 import numpy as np
 from astropy.coordinates import SkyCoord
 
+from offline_irsa.sky.known_objects import REGIONS, STARS
 from offline_irsa.sky.nebulae import members_near
 from offline_irsa.sky.tiling import unit_vectors
 
@@ -26,12 +27,6 @@ SEED = 20_011_997
 BRIGHTEST_H, FAINTEST_H = 5.0, 17.0
 DENSITY_HIGH_LATITUDE = 2500.0  # stars per square degree to FAINTEST_H, far from the plane
 PLANE_BOOST, PLANE_SCALE_DEG = 12.0, 8.0
-
-# Sources placed on purpose, e.g. the bright star the first tutorial looks at.
-NAMED_SOURCES = [
-    # ra, dec, H, J-H, H-Ks
-    (314.30417, 77.595559, 7.3, 0.62, 0.21),
-]
 
 _NGP = SkyCoord(l=0, b=90, unit="deg", frame="galactic").icrs.cartesian.xyz.value
 
@@ -80,10 +75,10 @@ def stars_near(ra: float, dec: float, radius: float) -> np.ndarray:
             a, b = math.floor((ra - half) * n_cells / 360), math.floor((ra + half) * n_cells / 360)
             cells = sorted({c % n_cells for c in range(a, b + 1)})
         parts.extend(cell_stars(strip, c) for c in cells)
-    named = np.array(NAMED_SOURCES)
+    named = np.array([star[1:] for star in STARS])
     extra = np.zeros(len(named), dtype=parts[0].dtype if parts else cell_stars(0, 0).dtype)
     extra["ra"], extra["dec"], extra["h"] = named[:, 0], named[:, 1], named[:, 2]
     extra["j"], extra["k"] = named[:, 2] + named[:, 3], named[:, 2] - named[:, 4]
-    stars = np.concatenate(parts + [extra, members_near(ra, dec, radius).astype(extra.dtype)])
+    stars = np.concatenate(parts + [extra, members_near(ra, dec, radius, REGIONS).astype(extra.dtype)])
     close = unit_vectors(stars["ra"], stars["dec"]) @ unit_vectors(ra, dec) >= math.cos(math.radians(radius))
     return stars[close]

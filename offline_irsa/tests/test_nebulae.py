@@ -8,6 +8,7 @@ from astropy.coordinates import SkyCoord
 
 from offline_irsa.sky import nebulae, render
 from offline_irsa.sky.bands import BANDS
+from offline_irsa.sky.known_objects import REGIONS
 from offline_irsa.sky.regions import find_tiles
 from offline_irsa.sky.stars import stars_near
 from offline_irsa.sky.tiling import AtlasTile
@@ -21,7 +22,7 @@ ORION_TILE = find_tiles(ORION.ra, ORION.dec, 0, 0, "CENTER")[0]
 
 
 def glow(tile: AtlasTile, band: str) -> np.ndarray:
-    return nebulae.emission_dn(geometry_wcs(tile), (tile.naxis2, 512), band, render.magzp(tile, band))
+    return nebulae.emission_dn(geometry_wcs(tile), (tile.naxis2, 512), band, render.magzp(tile, band), REGIONS)
 
 
 def test_the_glow_has_one_shape_in_every_band():
@@ -77,7 +78,7 @@ def test_overlapping_images_see_the_same_glow_at_the_same_place():
 def test_far_from_every_region_nothing_changes():
     tile = find_tiles(*TARGET, 0, 0, "CENTER")[0]
     assert glow(tile, "h") is None
-    assert len(nebulae.members_near(*TARGET, 5.0)) == 0
+    assert len(nebulae.members_near(*TARGET, 5.0, REGIONS)) == 0
 
 
 def test_young_stars_are_fixed_reddened_and_in_the_catalogue():
