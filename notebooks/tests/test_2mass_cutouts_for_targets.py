@@ -30,6 +30,7 @@ from astropy.wcs import WCS
 
 from offline_irsa.harness import execute, stderr_errors
 from offline_irsa.harness.routing import rewrite
+from offline_irsa.sky.bands import BANDS
 
 from .browser import image_has_content
 
@@ -183,6 +184,20 @@ def test_every_cutout_is_centred_on_its_target_and_says_where_it_came_from(run):
             assert np.array_equal(hdu.data, sent.data, equal_nan=True)  # the pixels IRSA sent, untouched
         checked += 1
     assert checked >= 20
+
+
+def test_every_cutout_shows_its_object_at_the_centre(run):
+    # The stand-in draws each target where it is (offline_irsa.sky.known_objects); the
+    # Pleiades' conventional centre is empty sky, live as offline.
+    shown = 0
+    for row in run["results"]:
+        if row["status"] != "ok" or row["target"] == "Pleiades":
+            continue
+        with fits.open(run["folder"] / row["file"]) as hdul:
+            centre = np.nanmedian(hdul[0].data[27:33, 27:33])
+        assert centre - BANDS["h"].background > 30 * BANDS["h"].noise, row["target"]
+        shown += 1
+    assert shown >= 20
 
 
 def test_the_folder_holds_exactly_the_cutouts_in_the_table(run):
