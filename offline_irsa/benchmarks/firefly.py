@@ -1,8 +1,9 @@
 """How long the Firefly stand-in takes to draw an atlas image, beside reading the same FITS file with astropy.
 
 Run: ``python -m offline_irsa.benchmarks.firefly [--repeat N]``. One 512×1024 2MASS-like
-atlas image (and its J and Ks siblings for the 3-colour view) is fetched from an in-process
-stand-in and written to a scratch folder as served (gzipped FITS). The floor is astropy
+atlas image (and its J and Ks siblings for the 3-colour view), the H image the first tutorial
+finds, is fetched from an in-process stand-in and written to a scratch folder as served
+(gzipped FITS). The floor is astropy
 reading that file (``fits.getdata``, gunzip included); the rows are the viewer's stretch
 with Firefly's default and with zscale/log, the 3-colour view, PNG writing, and the whole
 ``render.png`` request a page makes after a new stretch arrives.
@@ -18,13 +19,14 @@ from pathlib import Path
 
 import requests
 from astropy.io import fits
+from astropy.table import Table
 from firefly_client import FireflyClient
 
 from offline_irsa.server import OfflineIRSA
 from offline_irsa.services.firefly import render
 from offline_irsa.services.firefly.ranges import DEFAULT, RangeValues
 
-IMAGE = "/ibe/data/twomass/allsky/allsky/990223n/s070/image/{band}i0700260.fits.gz"
+TARGET = "314.30417,77.595559"  # the first tutorial's star
 ZSCALE_LOG = RangeValues.parse("91,1,91,1,NaN,2,45,25,600,120")
 
 
@@ -37,22 +39,36 @@ def best_and_median(work, n: int) -> tuple[float, float]:
     return statistics.median(runs), min(runs)
 
 
+def image_urls(server: OfflineIRSA) -> dict[str, str]:
+    """The J, H and Ks images of the full-size (512×1024) H image nearest the target, as the stand-in names them."""
+    answer = requests.get(server.sia, params={"POS": TARGET, "SIZE": 0, "RESPONSEFORMAT": "CSV"}, timeout=60)
+    answer.raise_for_status()
+    images = Table.read(answer.text.splitlines(), format="ascii.csv")
+    full = images[(images["sia_bp_id"] == "H") & (images["sia_naxis"] == "512 1024")]
+    if not len(full):
+        raise RuntimeError(f"the stand-in found no full-size H image at {TARGET}")
+    h = str(full["sia_url"][0])  # nearest image centre first
+    return {band: h.replace("/image/hi", f"/image/{band}i") for band in "jhk"}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7, help="runs per figure (default 7)")
     args = parser.parse_args(argv)
     with OfflineIRSA() as server, tempfile.TemporaryDirectory(prefix="offline-irsa-bench-") as scratch:
-        paths = {}
-        for band in "jhk":
+        urls, paths = image_urls(server), {}
+        for band, url in urls.items():
+            answer = requests.get(server.base + url.split("caltech.edu", 1)[1], timeout=120)
+            answer.raise_for_status()
             paths[band] = Path(scratch) / f"{band}.fits.gz"
-            paths[band].write_bytes(requests.get(server.base + IMAGE.format(band=band), timeout=120).content)
+            paths[band].write_bytes(answer.content)
         images = {b: render.read_fits(p.read_bytes(), p.name) for b, p in paths.items()}
         h = images["h"].data
         shape = h.shape
         gray = render.gray_rgba(h, DEFAULT)
         colour = [(images[b].data, DEFAULT) for b in "jhk"]
         fc = FireflyClient(server.firefly, "bench")
-        fc.show_fits_image(file_input=f"https://irsa.ipac.caltech.edu{IMAGE.format(band='h')}", plot_id="h")
+        fc.show_fits_image(file_input=urls["h"], plot_id="h")
         stretches = iter(range(10**6))
 
         def page_request():
