@@ -1,0 +1,43 @@
+"""Every benchmark runs end to end in a short form and prints its figures beside its baseline.
+
+The figures themselves are not checked (speed is measured, not tested); these runs only keep
+the benchmarks working as the stand-in changes. The cutouts benchmark has its own module.
+"""
+
+from __future__ import annotations
+
+import re
+
+from offline_irsa.benchmarks import firefly, load, notebooks, services
+
+NUMBER = r"\d+\.\d+"
+
+
+def test_services_prints_each_request_beside_the_http_floor(capsys):
+    assert services.main(["--repeat", "2"]) == 0
+    printed = capsys.readouterr().out
+    for row in ("HTTP floor (/healthz)", "SIA search, CSV", "full H image, warm", "1' cutout, gzipped"):
+        assert re.search(rf"^{re.escape(row)}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+\d+$", printed, re.M), row
+
+
+def test_load_prints_threads_and_memory_beside_werkzeugs_own_server(capsys):
+    assert load.main(["--requests", "32"]) == 0
+    printed = capsys.readouterr().out
+    assert re.search(rf"^threads, 300 idle\s+{NUMBER}\s+{NUMBER}$", printed, re.M), printed
+    assert re.search(rf"^rss peak\s+{NUMBER}\s+{NUMBER}$", printed, re.M), printed
+
+
+def test_notebooks_prints_the_tutorial_beside_its_imports(capsys):
+    assert notebooks.main(["--repeat", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert re.search(rf"^imports only \(floor\)\s+{NUMBER}\s+{NUMBER}$", printed, re.M), printed
+    assert re.search(rf"^whole tutorial\s+{NUMBER}\s+{NUMBER}$", printed, re.M), printed
+
+
+def test_firefly_prints_each_figure_beside_the_read_floor(capsys):
+    assert firefly.main(["--repeat", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "one 512×1024 atlas image" in printed
+    for row in ("astropy reads the FITS file (floor)", "grey image: stretch + PNG", "3-colour J/H/Ks: stretch + PNG",
+                "render.png request after a stretch"):
+        assert re.search(rf"^{re.escape(row)}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}$", printed, re.M), row
