@@ -1,11 +1,12 @@
 """Which atlas tiles meet a search region, under SIA v1's four INTERSECT rules.
 
 Both the region and the tiles are convex spherical polygons whose edges are great
-circles. The region of interest is the box of the requested angular width and height
-centred on POS, axis-aligned with RA/Dec there, drawn in the gnomonic (TAN) tangent
-plane at POS, where straight lines are great circles. This is our choice: IRSA does
-not document how it draws the box. A tile's true edges are straight in its own SIN
-projection; over a 17' image they differ from great circles by under 0.003".
+circles, as IRSA's SIA v1 service draws them (irsa-recorded.md): the region of interest
+is the box of the requested angular width (along east) and height (along north) centred
+on POS, drawn in the gnomonic (TAN) tangent plane at POS, where straight lines are great
+circles; an image is its four corners joined by great circles. A tile's true edges are
+straight in its own SIN projection; over a 17' image they differ from great circles by
+under 0.003".
 """
 
 from __future__ import annotations
