@@ -324,4 +324,5 @@ def test_landing_page_has_a_card_per_tutorial_with_its_figure_services_and_data(
     card = page.locator(".tutorial-card", has=page.locator(f'a[href="{TUTORIAL}"]'))
     assert "Find, view and cut out 2MASS images with SIA v1" in card.inner_text()
     assert "IBE cutouts" in card.inner_text()
+    page.evaluate("window.scrollTo(0, 0); document.activeElement?.blur()")  # as a reader first sees it
     screenshot(page, "landing.png", full_page=True)
