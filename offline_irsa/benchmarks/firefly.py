@@ -3,8 +3,8 @@
 Run: ``python -m offline_irsa.benchmarks.firefly [--repeat N]``. One 512×1024 2MASS-like
 atlas image (and its J and Ks siblings for the 3-colour view), the H image the first tutorial
 finds, is fetched from an in-process stand-in and written to a scratch folder as served
-(gzipped FITS). The floor is astropy
-reading that file (``fits.getdata``, gunzip included); the rows are the viewer's stretch
+(gzipped FITS). The floor is astropy reading that file (``fits.getdata``, gunzip included);
+the rows are the viewer's stretch
 with Firefly's default and with zscale/log, the 3-colour view, PNG writing, and the whole
 ``render.png`` request a page makes after a new stretch arrives.
 """
@@ -22,6 +22,7 @@ from astropy.io import fits
 from astropy.table import Table
 from firefly_client import FireflyClient
 
+from offline_irsa.harness.routing import rewrite
 from offline_irsa.server import OfflineIRSA
 from offline_irsa.services.firefly import render
 from offline_irsa.services.firefly.ranges import DEFAULT, RangeValues
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     with OfflineIRSA() as server, tempfile.TemporaryDirectory(prefix="offline-irsa-bench-") as scratch:
         urls, paths = image_urls(server), {}
         for band, url in urls.items():
-            answer = requests.get(server.base + url.split("caltech.edu", 1)[1], timeout=120)
+            answer = requests.get(rewrite(url, server.base), timeout=120)
             answer.raise_for_status()
             paths[band] = Path(scratch) / f"{band}.fits.gz"
             paths[band].write_bytes(answer.content)

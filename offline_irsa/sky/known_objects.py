@@ -68,8 +68,7 @@ def _cluster(name: str, ra: float, dec: float, core_arcsec: float, brightest_h: 
                           "k": glow_h - 0.12 - (EXTINCTION_PER_AV["h"] - EXTINCTION_PER_AV["k"]) * av},
         patches=(Patch(0, 0, core_arcsec, core_arcsec, 0, 1.0),),
         n_members=250, plummer_arcsec=core_arcsec, brightest_h0=brightest_h, faintest_h0=brightest_h + 6.0,
-        av_median=av, av_spread=0.0, av_min=0.0, member_colours=(0.65, 0.12), bright_members=(),
-        seed=seed,
+        av_median=av, av_min=0.0, member_colours=(0.65, 0.12), seed=seed,
     )
 
 
@@ -82,8 +81,6 @@ def _galaxy(name: str, ra: float, dec: float, nucleus_h: float, major_arcsec: fl
         peak_mag_arcsec2={"h": nucleus_h, "j": nucleus_h + j_h, "k": nucleus_h - h_k},
         patches=(Patch(0, 0, 2.5, 2.5, 0, 1.0),  # the nucleus
                  Patch(0, 0, major_arcsec, major_arcsec * axis_ratio, angle, 0.3)),  # bulge or disc
-        n_members=0, plummer_arcsec=1.0, faintest_h0=9.0, av_median=0.0, av_spread=0.0, bright_members=(),
-        seed=0,
     )
 
 

@@ -61,13 +61,14 @@ class Region:
     dec: float
     peak_mag_arcsec2: dict[str, float]  # surface brightness of weight 1, per band
     patches: tuple[Patch, ...]
-    n_members: int
-    plummer_arcsec: float
-    faintest_h0: float  # members' unreddened H magnitudes run from brightest_h0 to this
-    av_median: float
-    av_spread: float
-    bright_members: tuple[tuple[float, float, float, float], ...]  # east, north (arcsec), H0, A_V
-    seed: int
+    # Its own stars (none for a galaxy): how many, how spread, how bright, through how much dust.
+    n_members: int = 0
+    plummer_arcsec: float = 0.0
+    faintest_h0: float = 9.0  # members' unreddened H magnitudes run from brightest_h0 to this
+    av_median: float = 0.0
+    av_spread: float = 0.0
+    bright_members: tuple[tuple[float, float, float, float], ...] = ()  # east, north (arcsec), H0, A_V
+    seed: int = 0
     brightest_h0: float = 9.0
     av_min: float = 1.0  # members are seen through at least this much dust
     member_colours: tuple[float, float] = (0.65, 0.25)  # unreddened J-H and H-Ks: young low-mass stars
@@ -186,7 +187,7 @@ def members(region: Region) -> np.ndarray:
 
 def members_near(ra: float, dec: float, radius: float, regions: tuple[Region, ...]) -> np.ndarray:
     """The regions' own stars within ``radius`` degrees of (ra, dec)."""
-    found = [members(r) for r in regions if _near(r, ra, dec, radius) and r.n_members + len(r.bright_members)]
+    found = [members(r) for r in regions if _near(r, ra, dec, radius)]
     if not found:
         return np.zeros(0, dtype=STAR_DTYPE)
     stars = np.concatenate(found)

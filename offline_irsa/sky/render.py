@@ -157,6 +157,11 @@ def _moffat_stamp(dx: np.ndarray, dy: np.ndarray, fwhm: float) -> np.ndarray:
     return norm * (1 + (dx**2 + dy**2) / alpha**2) ** -MOFFAT_BETA
 
 
+def fwhm_px(tile: AtlasTile) -> float:
+    """Width of the stars' profile in the tile's images (pixels): the seeing, broadened as atlas images are."""
+    return (2.0 + 0.9 * seeing(tile)) * (1 / 3600) / PIXEL_SCALE_DEG
+
+
 def stamp_radius(flux: float, fwhm: float, noise: float) -> int:
     """Half-width (pixels) of the box a star is drawn in.
 
@@ -183,7 +188,7 @@ def pixels(tile: AtlasTile, band: str) -> np.ndarray:
     stars = stars_near(*tile.center, TILE_RADIUS_DEG + MAX_STAMP_PX * PIXEL_SCALE_DEG)
     x, y = wcs.all_world2pix(stars["ra"], stars["dec"], 0)
     flux = 10 ** (0.4 * (magzp(tile, band) - stars[band].astype(float)))
-    fwhm = (2.0 + 0.9 * seeing(tile)) * (1 / 3600) / PIXEL_SCALE_DEG  # arcsec, in pixels
+    fwhm = fwhm_px(tile)
     for xs, ys, f in zip(x, y, flux, strict=True):
         r = stamp_radius(f, fwhm, info.noise)
         x0, x1 = max(0, int(xs) - r), min(nx, int(xs) + r + 1)

@@ -74,7 +74,7 @@ def test_the_brightest_stars_saturate_with_no_square_edge_around_them():
         r = np.hypot(gx - x, gy - y)
         flux = 10 ** (0.4 * (render.magzp(tile, band) - (betelgeuse[3] + {"j": betelgeuse[4], "h": 0,
                                                                             "k": -betelgeuse[5]}[band])))
-        edge = render.stamp_radius(flux, 3.0, BANDS[band].noise)
+        edge = render.stamp_radius(flux, render.fwhm_px(tile), BANDS[band].noise)
         inside = np.nanmedian(data[(r > edge - 6) & (r < edge - 1)])
         outside = np.nanmedian(data[(r > edge + 1) & (r < edge + 6)])
         assert abs(inside - outside) < 0.3 * BANDS[band].noise, band
