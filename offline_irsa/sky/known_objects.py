@@ -57,18 +57,22 @@ STARS = (
 )
 
 
+OLD_STARS = (0.65, 0.12)  # unreddened J-H and H-Ks of a globular cluster's giants and unresolved light
+
+
 def _cluster(name: str, ra: float, dec: float, core_arcsec: float, brightest_h: float, ebv: float,
              glow_h: float, seed: int) -> Region:
     """A globular cluster: core radius, H of its brightest giants, E(B-V), peak glow (H mag/arcsec²)."""
     av = 3.1 * ebv
     return Region(
         name=name, ra=ra, dec=dec,
-        # Unresolved old stars: J-H 0.65, H-Ks 0.12, reddened like the giants.
-        peak_mag_arcsec2={"h": glow_h, "j": glow_h + 0.65 + (EXTINCTION_PER_AV["j"] - EXTINCTION_PER_AV["h"]) * av,
-                          "k": glow_h - 0.12 - (EXTINCTION_PER_AV["h"] - EXTINCTION_PER_AV["k"]) * av},
+        # The unresolved light has the giants' colours and is reddened like them.
+        peak_mag_arcsec2={"h": glow_h,
+                          "j": glow_h + OLD_STARS[0] + (EXTINCTION_PER_AV["j"] - EXTINCTION_PER_AV["h"]) * av,
+                          "k": glow_h - OLD_STARS[1] - (EXTINCTION_PER_AV["h"] - EXTINCTION_PER_AV["k"]) * av},
         patches=(Patch(0, 0, core_arcsec, core_arcsec, 0, 1.0),),
         n_members=250, plummer_arcsec=core_arcsec, brightest_h0=brightest_h, faintest_h0=brightest_h + 6.0,
-        av_median=av, av_min=0.0, member_colours=(0.65, 0.12), seed=seed,
+        av_median=av, av_min=0.0, member_colours=OLD_STARS, seed=seed,
     )
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from astropy.coordinates import SkyCoord
 
 from offline_irsa.sky.known_objects import REGIONS, STARS
-from offline_irsa.sky.nebulae import members_near
+from offline_irsa.sky.nebulae import STAR_DTYPE, members_near
 from offline_irsa.sky.tiling import unit_vectors
 
 CELL_DEG = 0.25
@@ -28,6 +28,16 @@ BRIGHTEST_H, FAINTEST_H = 5.0, 17.0
 DENSITY_HIGH_LATITUDE = 2500.0  # stars per square degree to FAINTEST_H, far from the plane
 PLANE_BOOST, PLANE_SCALE_DEG = 12.0, 8.0
 
+def _placed() -> np.ndarray:
+    """The well-known stars of ``known_objects`` as catalogue rows, built once."""
+    named = np.array([star[1:] for star in STARS])
+    placed = np.zeros(len(named), dtype=STAR_DTYPE)
+    placed["ra"], placed["dec"], placed["h"] = named[:, 0], named[:, 1], named[:, 2]
+    placed["j"], placed["k"] = named[:, 2] + named[:, 3], named[:, 2] - named[:, 4]
+    return placed
+
+
+PLACED = _placed()
 _NGP = SkyCoord(l=0, b=90, unit="deg", frame="galactic").icrs.cartesian.xyz.value
 
 
@@ -49,7 +59,7 @@ def cell_stars(strip: int, cell: int) -> np.ndarray:
     latitude = math.degrees(math.asin(float(np.clip(unit_vectors(mid_ra, mid_dec) @ _NGP, -1, 1))))
     density = DENSITY_HIGH_LATITUDE * (1 + PLANE_BOOST * math.exp(-abs(latitude) / PLANE_SCALE_DEG))
     n = rng.poisson(density * area)
-    stars = np.zeros(n, dtype=[("ra", "f8"), ("dec", "f8"), ("j", "f4"), ("h", "f4"), ("k", "f4")])
+    stars = np.zeros(n, dtype=STAR_DTYPE)
     stars["ra"] = (cell + rng.random(n)) * 360 / n_cells
     stars["dec"] = np.degrees(np.arcsin(np.sin(south) + rng.random(n) * (np.sin(north) - np.sin(south))))
     lo, hi = 10 ** (0.3 * BRIGHTEST_H), 10 ** (0.3 * FAINTEST_H)  # N(<m) ~ 10^(0.3 m)
@@ -75,10 +85,6 @@ def stars_near(ra: float, dec: float, radius: float) -> np.ndarray:
             a, b = math.floor((ra - half) * n_cells / 360), math.floor((ra + half) * n_cells / 360)
             cells = sorted({c % n_cells for c in range(a, b + 1)})
         parts.extend(cell_stars(strip, c) for c in cells)
-    named = np.array([star[1:] for star in STARS])
-    extra = np.zeros(len(named), dtype=parts[0].dtype if parts else cell_stars(0, 0).dtype)
-    extra["ra"], extra["dec"], extra["h"] = named[:, 0], named[:, 1], named[:, 2]
-    extra["j"], extra["k"] = named[:, 2] + named[:, 3], named[:, 2] - named[:, 4]
-    stars = np.concatenate(parts + [extra, members_near(ra, dec, radius, REGIONS).astype(extra.dtype)])
+    stars = np.concatenate(parts + [PLACED, members_near(ra, dec, radius, REGIONS)])
     close = unit_vectors(stars["ra"], stars["dec"]) @ unit_vectors(ra, dec) >= math.cos(math.radians(radius))
     return stars[close]
