@@ -225,7 +225,9 @@ def test_about_states_the_runtime_this_build_measured(site, browser):
         text = " ".join(runtime.first.inner_text().split())
         row = report[str(Path(name).with_suffix(""))]
         seconds = re.search(r"Runtime: (\d+\.\d) s, from starting the kernel", text)
-        assert seconds and float(seconds.group(1)) == round(float(row["Run Time (s)"]), 1), (text, row)
+        # The page rounds the measured time to 0.1 s and the report to 0.01 s, so the two may differ by
+        # up to 0.05 + 0.005 s (2.8478 s shows as 2.8 on the page and as 2.85 in the report).
+        assert seconds and abs(float(seconds.group(1)) - float(row["Run Time (s)"])) <= 0.055 + 1e-9, (text, row)
         # The build report prints local time; the page prints UTC.
         modified = datetime.strptime(row["Modified"], "%Y-%m-%d %H:%M").astimezone(timezone.utc)
         assert f"{modified.day} {modified:%B %Y, %H:%M} UTC" in text, (text, row)
