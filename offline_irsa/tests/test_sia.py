@@ -6,6 +6,7 @@ import io
 import re
 from urllib.parse import urlencode
 
+import astropy.units as u
 import numpy as np
 import pytest
 import pyvo
@@ -71,6 +72,19 @@ def test_csv_has_the_same_rows_and_reads_with_astropy(server):
     assert list(csv["sia_url"]) == list(vot["sia_url"])
     assert np.allclose(csv["sia_ra"], vot["sia_ra"]) and np.allclose(csv["magzp"], vot["magzp"])
     assert csv["sia_naxis"][0] in ("512 1024", "512 698")  # arrays as space-separated numbers
+    for column in COLUMNS:  # the text table is built apart from the VOTable: every cell must agree
+        for text, cell in zip(csv[column.name], vot[column.name], strict=True):
+            if column.arraysize == "*" and column.datatype != "char":
+                assert np.allclose([float(v) for v in str(text).split()], cell, rtol=1e-9), column.name
+            elif column.datatype == "double":
+                assert text == pytest.approx(cell, rel=1e-12), column.name
+            else:
+                assert str(text) == str(cell), column.name  # the CSV reader guesses yymmdd dates as numbers
+
+
+def test_csv_that_finds_nothing_has_the_columns_and_no_rows(server):
+    response = query(server, POS="0,0", SIZE="0", FORMAT="METADATA", RESPONSEFORMAT="CSV")
+    assert response.status_code == 200 and response.text.strip() == ",".join(c.name for c in COLUMNS)
 
 
 @pytest.mark.parametrize("fmt, reader", [("TSV", "ascii.tab"), ("IPAC", "ascii.ipac")])
@@ -79,6 +93,8 @@ def test_other_text_formats(server, fmt, reader):
     assert response.status_code == 200
     table = Table.read(response.text, format=reader)
     assert len(table) >= 3 and "sia_url" in table.colnames
+    if reader == "ascii.ipac":  # the one text format that carries units
+        assert (table["sia_ra"].unit, table["sia_crpix"].unit, table["sia_cd"].unit) == (u.deg, u.pix, u.deg / u.pix)
 
 
 def test_html_format(server):
