@@ -22,7 +22,8 @@ Choices where the record is silent (each one a constant or a function here):
   other text formats get it with HTTP 400, so that a CSV reader fails loudly instead of
   reading the error document as a table;
 * text formats (CSV, TSV, IPAC, HTML) hold the same columns, array cells written as
-  space-separated numbers (as in the VOTable's cells);
+  space-separated numbers (as in the VOTable's cells), and the units where the format has
+  a place for them (IPAC);
 * ``pers_art`` and ``glint_art`` point where IRSA's writer points them; the stand-in
   does not serve those artifact tables (IBE answers 404 there, saying so);
 * VERB is accepted and ignored: every column is always returned.
