@@ -65,6 +65,11 @@ class Column:
     description: str = ""
     options: tuple[str, ...] = ()  # values it takes, written as VALUES
 
+    @property
+    def number_array(self) -> bool:
+        """Cells are arrays of numbers, which the text formats write as space-separated numbers."""
+        return self.arraysize == "*" and self.datatype != "char"
+
 
 COLUMNS = [
     Column("sia_title", "char", "*", ucd="VOX:Image_Title", description="Title of the image"),
@@ -258,7 +263,7 @@ def text_table(rows: list[tuple]) -> Table:
     values = list(zip(*rows, strict=True)) if rows else [()] * len(COLUMNS)
     columns = []
     for column, cells in zip(COLUMNS, values, strict=True):
-        if column.arraysize == "*" and column.datatype != "char":
+        if column.number_array:
             cells, dtype = [" ".join(f"{v:.10g}" for v in cell) for cell in cells], str
         else:
             dtype = NUMPY_TYPES[column.datatype]
