@@ -238,6 +238,10 @@ class BoundedTLSServer(BoundedThreadedServer):
     def _handle(self, request, client_address) -> None:
         try:
             request.settimeout(IDLE_TIMEOUT)
+            # werkzeug writes an answer's headers and body separately; over TLS each is a record of its own,
+            # and with Nagle's algorithm the second waited for the client's delayed ACK: 50 ms per request
+            # on a kept-alive connection, against 1.5 ms in plain HTTP.
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             request = self.ssl_context.wrap_socket(request, server_side=True)
         except (OSError, ValueError):  # a failed or abandoned handshake: nothing to answer
             self.shutdown_request(request)

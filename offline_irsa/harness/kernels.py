@@ -84,13 +84,15 @@ if _os.environ.get("OFFLINE_IRSA_URL"):
 
 def _run_next_sitecustomize():
     import importlib.machinery
+    import importlib.util
     import sys
 
     here = _os.path.dirname(_os.path.abspath(__file__))
-    later = [p for p in sys.path if _os.path.abspath(p or ".") != here]
+    places = [_os.path.abspath(p or ".") for p in sys.path]
+    later = sys.path[places.index(here) + 1:] if here in places else []
     spec = importlib.machinery.PathFinder.find_spec("sitecustomize", later)
     if spec is not None and spec.loader is not None:
-        spec.loader.exec_module(type(sys)("sitecustomize"))
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
 
 
 _run_next_sitecustomize()

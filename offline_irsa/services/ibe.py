@@ -21,7 +21,8 @@ and what IRSA's service does (irsa-recorded.md). Choices where IBE's page is sil
   COMMENT naming the pixels kept;
 * files are gzipped at level 1: synthetic noise hardly compresses, and level 9 is
   five times slower for a 1% smaller file;
-* the artifact tables SIA's ``pers_art``/``glint_art`` point to are not served (404).
+* the artifact tables SIA's ``pers_art``/``glint_art`` point to are not served (404);
+* byte ranges (``Range``) are answered, as by any web server serving files.
 """
 
 from __future__ import annotations
@@ -178,8 +179,14 @@ def respond(request: Request, path: str) -> Response:
     except NoOverlap as err:
         return _text(f"Cutout failed: {err}", 500)
     name = path.rsplit("/", 1)[-1] if compress else path.rsplit("/", 1)[-1].removesuffix(".gz")
-    return Response(
+    response = Response(
         body,
         mimetype="application/gzip" if compress else "application/fits",
         headers={"Content-Disposition": f'attachment; filename="{name}"', "X-Data-Origin": "synthetic"},
     )
+    # Byte ranges, as a web server serving files answers them: fsspec (``fits.open(url, use_fsspec=True)``)
+    # reads a remote file in ranges. Not recorded for IBE; a file server that ignored them would make
+    # fsspec read whole files, or fail.
+    response.make_conditional(request, accept_ranges=True, complete_length=len(body))
+    del response.headers["Date"]  # make_conditional adds one, and the server its own: one is enough
+    return response
