@@ -29,7 +29,8 @@ What this cannot reach, and where a rewrite or another route stays:
 Two more things make a stuck request end, and say what it was waiting for:
 
 * a blocking socket connected to the stand-in with no timeout (firefly_client never gives
-  one; pyvo leaves it to requests, which waits for ever) gets ``request_timeout()``, 30 s
+  one; pyvo leaves it to requests, which waits for ever), or whose timeout is set to none
+  later, gets ``request_timeout()``, 30 s
   unless $OFFLINE_IRSA_REQUEST_TIMEOUT says otherwise, per socket operation. The stand-in
   answers the tutorials' requests in 0.01 s (SIA) to 0.08 s (a whole atlas image), and 30 s
   is well under the 120 s cell timeout, so a stand-in that stops answering ends as the
@@ -172,6 +173,19 @@ def _connect_ex(self, address):
     return _original["connect_ex"](self, address)
 
 
+def _settimeout(self, value):
+    """No timeout on a socket to the stand-in becomes ``request_timeout()``: clients that wait for ever
+    (urllib3 sets the read timeout, None for requests without one, after connecting) end in time."""
+    if value is None and _route.plain and self.family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            peer = self.getpeername()
+        except OSError:  # not connected yet: ``_connect`` sees to it
+            peer = None
+        if _to_stand_in(peer):
+            value = request_timeout()
+    return _original["settimeout"](self, value)
+
+
 def _sendto(self, data, *flags_and_address):
     _destination(self, flags_and_address[-1])
     return _original["sendto"](self, data, *flags_and_address)
@@ -258,11 +272,13 @@ def activate(base: str | None = None, tls: str | None = None, ca_file: str | Non
     if not _original:
         _original.update(getaddrinfo=socket.getaddrinfo, connect=socket.socket.connect,
                          connect_ex=socket.socket.connect_ex, sendto=socket.socket.sendto,
+                         settimeout=socket.socket.settimeout,
                          wrap_socket=ssl.SSLContext.wrap_socket, wrap_bio=ssl.SSLContext.wrap_bio)
         socket.getaddrinfo = _getaddrinfo
         socket.socket.connect = _connect
         socket.socket.connect_ex = _connect_ex
         socket.socket.sendto = _sendto
+        socket.socket.settimeout = _settimeout
         ssl.SSLContext.wrap_socket = _wrap_socket
         ssl.SSLContext.wrap_bio = _wrap_bio
         _name_interrupted_urllib()

@@ -163,15 +163,17 @@ def test_no_packet_leaves_loopback(namespace, tmp_path):
         except OSError:
             pass
     """)
+    # Neither run inherits a harness another test may have started in this process (its routing).
+    inherited = ("PYTHONPATH", "IPYTHONDIR", "CURL_HOME", "WGETRC")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OFFLINE_IRSA", "PYTEST")) and k not in inherited}
     before = packets_out(namespace)
-    subprocess.run(["ip", "netns", "exec", namespace, sys.executable, "-c", control], timeout=60)
+    subprocess.run(["ip", "netns", "exec", namespace, sys.executable, "-c", control], timeout=60, env=env)
     assert packets_out(namespace) > before, "the counter missed a packet sent out of loopback"
 
     # Every client tries (each cell may raise), then the last cell's refusal ends the run.
     (tmp_path / "elsewhere.md").write_text(notebook(*OTHER_HOSTS.values(), OTHER_HOSTS["requests"],
                                                     raising=len(OTHER_HOSTS)))
     before = packets_out(namespace)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     result = subprocess.run(
         ["ip", "netns", "exec", namespace, sys.executable, "-m", "offline_irsa", "run", str(CLIENTS),
          str(tmp_path / "elsewhere.md"), "--out", str(tmp_path / "out")],
