@@ -313,3 +313,76 @@ def test_a_local_file_is_uploaded_and_drawn(server, tmp_path):
     [plot] = shown["plots"]
     assert (plot["title"], plot["width"], plot["height"], plot["errors"]) == ("local.fits", 48, 64, [])
     assert plot["bands"]["NO_BAND"].startswith("${upload-dir}/") and shown["notShown"] == []
+
+
+# --- drawn as sent, or listed (firefly_client's own calls, as its example notebooks make them) -----------------
+
+def viewer_state(server, channel: str) -> dict:
+    """What the viewer page is given to draw for the channel."""
+    return requests.get(f"{server.firefly}/_offline/state", params={"channel": channel}, timeout=60).json()
+
+
+def plotted(server, channel: str, plot_id: str = "p", **params) -> tuple[FireflyClient, WCS]:
+    """A client on a fresh channel with the 2MASS H image plotted as ``plot_id``, and that image's WCS."""
+    server.received.clear()
+    fc = FireflyClient(server.firefly, channel)
+    fc.show_fits_image(file_input=IMAGE.format(band="h"), plot_id=plot_id, **params)
+    raw = gzip.decompress(requests.get(IMAGE.format(band="h").replace("https://irsa.ipac.caltech.edu", server.base),
+                                       timeout=30).content)
+    return fc, WCS(fits.getheader(io.BytesIO(raw)))
+
+
+def layer_of(shown: dict, layer_id: str, plot_id: str = "p") -> dict:
+    plot = next(p for p in shown["plots"] if p["plotId"] == plot_id)
+    return next(layer for layer in plot["layers"] if layer["id"] == layer_id)
+
+
+def test_a_text_region_shows_its_text_where_the_wcs_puts_it(server):
+    fc, wcs = plotted(server, "text-chan")
+    ra, dec = wcs.pixel_to_world_values(200.0, 400.0)
+    fc.overlay_region_layer(region_data=["icrs", f"circle {ra}d {dec}d 6' # color=red",
+                                         f"text {ra}d {dec}d {{M51}} # color=red"],
+                            title="WISE Annotations", region_layer_id="notes", plot_id="p")
+    layer = layer_of(viewer_state(server, "text-chan"), "notes")
+    circle, text = layer["shapes"]
+    assert (text["shape"], text["text"], text["color"]) == ("text", "M51", "red") and layer["problems"] == []
+    # ICRS on the image's FK5 WCS: about 0.02 arcsec, and the pixels are an arcsecond
+    assert (text["cx"], text["cy"]) == pytest.approx((200.5, 1024 - 400 - 0.5), abs=0.05)
+
+
+def test_firefly_sizes_in_pixels_are_drawn_and_every_string_not_drawn_is_listed_with_the_reason(server):
+    fc, wcs = plotted(server, "sizes-chan")
+    ra, dec = wcs.pixel_to_world_values(300.0, 500.0)
+    drawn = [f"icrs;circle {ra}d {dec}d 30i # color=orange text={{region 5/7}}",  # demo-basic's form
+             "circle  80.484469p 77.231180p 3.002392 # color=#B8E986"]  # demo-region's: no frame, physical
+    refused = ["image;vector 1 2 3 4", "icrs;circle 10p 20p 3", "bogus;circle 1 2 3"]
+    fc.add_region_data(region_data=drawn + refused, region_layer_id="sizes", plot_id="p")
+    layer = layer_of(viewer_state(server, "sizes-chan"), "sizes")
+    sky, physical = layer["shapes"]
+    assert (sky["cx"], sky["cy"], sky["label"]) == (pytest.approx(300.5, abs=0.05), pytest.approx(523.5, abs=0.05),
+                                                    "region 5/7")
+    assert sky["r"] == pytest.approx(30, rel=1e-3)  # 30 image pixels
+    assert (physical["cx"], physical["cy"], physical["r"]) == pytest.approx((79.984469, 1024 - 77.23118 + 0.5,
+                                                                           3.002392))
+    assert len(layer["problems"]) == 3
+    for line, problem, reason in zip(refused, layer["problems"], ["not supported by the regions package",
+                                                                  "in pixels on a sky line", "'bogus'"], strict=True):
+        assert problem.startswith(f"“{line}” not drawn: ") and reason in problem
+
+
+def test_point_size_text_angle_and_font_are_drawn_and_other_properties_named(server):
+    fc, wcs = plotted(server, "style-chan")
+    ra, dec = wcs.pixel_to_world_values(250.0, 600.0)
+    fc.overlay_region_layer(region_data=[
+        'image;text 100 150 # color=pink text={text angle is 30 deg } edit=0 highlite=0  font="Times 16 bold normal" '
+        'textangle=30',  # demo-region's, as sent
+        f"icrs;point {ra}d {dec}d # point=diamond 25 text={{NGC 5195}} color=cyan",  # overlaying-regions' form
+        "image;circle 50 50 5 # width=3 dash=1 edit=1 tag={group a}"], region_layer_id="styled", plot_id="p")
+    layer = layer_of(viewer_state(server, "style-chan"), "styled")
+    text, point, circle = layer["shapes"]
+    assert (text["text"], text["angle"], text["font"]) == ("text angle is 30 deg ", 30, {
+        "name": "Times", "size": 16, "weight": "bold", "style": "normal"})
+    assert (point["marker"], point["size"], point["label"]) == ("diamond", 25, "NGC 5195")
+    assert (circle["width"], circle["dash"]) == (3, True)
+    [named] = layer["problems"]  # edit=0 and highlite=0 hold anyway: this viewer edits nothing
+    assert named.startswith("“image;circle 50 50 5") and "drawn without edit=1, tag=['group a']" in named
