@@ -386,3 +386,16 @@ def test_point_size_text_angle_and_font_are_drawn_and_other_properties_named(ser
     assert (circle["width"], circle["dash"]) == (3, True)
     [named] = layer["problems"]  # edit=0 and highlite=0 hold anyway: this viewer edits nothing
     assert named.startswith("“image;circle 50 50 5") and "drawn without edit=1, tag=['group a']" in named
+
+
+def test_reinit_viewer_clears_the_plots_layers_and_lists_before_it(server):
+    fc, _ = plotted(server, "reinit-chan")
+    fc.overlay_region_layer(region_data="image;circle 10 10 5", region_layer_id="old")
+    fc.add_mask(bit_number=1, image_number=0, plot_id="p")  # listed as not shown, before the reinit
+    fc.reinit_viewer()  # as getting-started and reference-guide do first
+    cleared = viewer_state(server, "reinit-chan")
+    assert (cleared["plots"], cleared["active"], cleared["notShown"]) == ([], None, [])
+    assert cleared["notes"] == [{"type": "app_data.reinitApp", "note": "reinit_viewer: the viewer was cleared"}]
+    fc.show_fits_image(file_input=IMAGE.format(band="k"), plot_id="after")
+    shown = viewer_state(server, "reinit-chan")
+    assert [p["plotId"] for p in shown["plots"]] == ["after"] and shown["plots"][0]["layers"] == []

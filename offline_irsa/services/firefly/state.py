@@ -86,6 +86,7 @@ class ViewerState:
     layers: dict[str, Layer] = field(default_factory=dict)
     active: str | None = None
     not_shown: list[dict] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)  # drawn, but not as Firefly would: what was asked, what was done
 
 
 def param(request: dict, key: str, default=None):
@@ -291,6 +292,16 @@ def _external_upload(state: ViewerState, payload: dict, load: Loader) -> str:
                        lambda _request: band.image)
 
 
+def _reinit(state: ViewerState, payload: dict, load: Loader) -> str:
+    """``reinit_viewer``: Firefly starts afresh, so the plots, layers and lists before it go."""
+    state.plots.clear()
+    state.layers.clear()
+    state.not_shown.clear()
+    state.notes[:] = [{"type": "app_data.reinitApp", "note": "reinit_viewer: the viewer was cleared"}]
+    state.active = None
+    return ""
+
+
 def _delete_plot(state: ViewerState, payload: dict, load: Loader) -> str:
     state.plots.pop(str(payload.get("plotId")), None)
     if state.active not in state.plots:
@@ -309,6 +320,7 @@ HANDLERS = {
     "DrawLayerCntlr.RegionPlot.removeRegion": _remove_regions,
     "DrawLayerCntlr.RegionPlot.deleteLayer": _delete_layer,
     "app_data.externalUpload": _external_upload,
+    "app_data.reinitApp": _reinit,
 }
 
 

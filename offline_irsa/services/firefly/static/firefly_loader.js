@@ -80,6 +80,7 @@
     arrow: (x, y, h) => `M${x - h},${y + h}L${x},${y}M${x - 0.6 * h},${y}L${x},${y}L${x},${y + 0.6 * h}`,
   };
   MARKERS.boxcircle = (x, y, h) => MARKERS.box(x, y, h) + MARKERS.circle(x, y, 0.7 * h);
+  const EMPTY_TITLE = 'No image yet: send one from Python (show_fits_image).';
   const LABEL_PX = 13; // the overlay's font size on screen; a region's own font is scaled from it
 
   function pointPath(shape, scale) {
@@ -142,7 +143,7 @@
       ' · offline_irsa stand-in: synthetic data, a simple viewer'), el('span', 'ffo-channel', `channel ${channel()}`));
     const tabs = el('div', 'ffo-tabs');
     tabs.setAttribute('role', 'tablist');
-    const title = el('h2', 'ffo-title', 'No image yet: send one from Python (show_fits_image).');
+    const title = el('h2', 'ffo-title', EMPTY_TITLE);
     const tools = el('div', 'ffo-tools');
     const zoomText = el('span', 'ffo-zoom');
     const stretchText = el('span', 'ffo-stretch');
@@ -208,7 +209,16 @@
       const note = (text, className) => notes.append(el('li', className || '', text));
       if (view.state.dropped) note(`${view.state.dropped} older actions were dropped: the stand-in keeps the newest ${view.state.kept} per channel.`);
       view.state.notShown.forEach((n) => note(`Not shown: ${n.type}: ${n.reason}`, 'ffo-not-shown'));
-      if (!p) return;
+      (view.state.notes || []).forEach((n) => note(`${n.type}: ${n.note}`, 'ffo-said'));
+      if (!p) { // nothing plotted, or reinit_viewer cleared it: show nothing of an earlier plot
+        title.textContent = EMPTY_TITLE;
+        zoomText.textContent = stretchText.textContent = '';
+        image.removeAttribute('src');
+        image.alt = '';
+        overlay.replaceChildren();
+        view.layout();
+        return;
+      }
       title.textContent = p.title;
       stretchText.textContent = `stretch: ${p.stretch}`;
       p.errors.forEach((e) => note(`Cannot show ${e}`, 'ffo-error'));
