@@ -399,3 +399,21 @@ def test_reinit_viewer_clears_the_plots_layers_and_lists_before_it(server):
     fc.show_fits_image(file_input=IMAGE.format(band="k"), plot_id="after")
     shown = viewer_state(server, "reinit-chan")
     assert [p["plotId"] for p in shown["plots"]] == ["after"] and shown["plots"][0]["layers"] == []
+
+
+def test_delete_region_layer_with_a_plot_id_deletes_it_from_that_plot_only(server):
+    fc, _ = plotted(server, "delete-chan")
+    fc.show_fits_image(file_input=IMAGE.format(band="k"), plot_id="q")
+    fc.overlay_region_layer(region_data="image;circle 10 10 5", region_layer_id="both")  # no plot_id: every plot
+    fc.overlay_region_layer(region_data="image;circle 20 20 5", region_layer_id="named", plot_id=["p", "q"])
+
+    def layers() -> dict:
+        shown = viewer_state(server, "delete-chan")
+        return {p["plotId"]: [layer["id"] for layer in p["layers"]] for p in shown["plots"]}
+
+    assert layers() == {"p": ["both", "named"], "q": ["both", "named"]}
+    fc.delete_region_layer("both", plot_id="q")
+    fc.delete_region_layer("named", plot_id="p")
+    assert layers() == {"p": ["both"], "q": ["named"]}
+    fc.delete_region_layer("both")
+    assert layers() == {"p": [], "q": ["named"]}

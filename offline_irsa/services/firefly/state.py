@@ -275,7 +275,17 @@ def _remove_regions(state: ViewerState, payload: dict, load: Loader) -> str:
 
 
 def _delete_layer(state: ViewerState, payload: dict, load: Loader) -> str:
-    state.layers.pop(str(payload.get("drawLayerId")), None)
+    """``delete_region_layer``: from the plots named by ``plotId`` only, or from every plot without one."""
+    layer_id, gone = str(payload.get("drawLayerId")), _ids(payload.get("plotId"))
+    layer = state.layers.get(layer_id)
+    if layer is None:
+        return ""  # Firefly, too, has nothing to do
+    # A layer on every plot stays on the others that exist now (Firefly attaches a layer to plots, not to a rule).
+    kept = [i for i in (layer.plot_ids if layer.plot_ids is not None else state.plots) if i not in gone]
+    if gone and kept:
+        layer.plot_ids = kept
+    else:
+        del state.layers[layer_id]
     return ""
 
 
