@@ -417,3 +417,16 @@ def test_delete_region_layer_with_a_plot_id_deletes_it_from_that_plot_only(serve
     assert layers() == {"p": ["both"], "q": ["named"]}
     fc.delete_region_layer("both")
     assert layers() == {"p": [], "q": ["named"]}
+
+
+def test_a_show_data_preview_is_said_to_be_plotted_at_once(server):
+    fc, _ = plotted(server, "preview-chan")
+    fc.show_data(IMAGE.format(band="j"), preview_metadata=True, title="J preview")
+    fc.show_data(IMAGE.format(band="k"), title="K at once")
+    shown = viewer_state(server, "preview-chan")
+    preview, direct = shown["plots"][1:]
+    said = ("show_data(preview_metadata=True) asked Firefly to show a preview of J preview's contents and wait for "
+            "its Load button; this viewer has no preview panel, so it plotted the file's first image at once")
+    assert (preview["title"], preview["notes"]) == ("J preview", [said])
+    assert shown["notes"] == [{"type": "app_data.externalUpload", "note": said}]
+    assert (direct["title"], direct["notes"]) == ("K at once", [])

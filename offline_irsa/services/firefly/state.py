@@ -289,17 +289,28 @@ def _delete_layer(state: ViewerState, payload: dict, load: Loader) -> str:
     return ""
 
 
+PREVIEW = ("show_data(preview_metadata=True) asked Firefly to show a preview of {name}'s contents and wait for "
+           "its Load button; this viewer has no preview panel")
+
+
 def _external_upload(state: ViewerState, payload: dict, load: Loader) -> str:
-    """``show_data``: a FITS image is plotted; tables, regions and the rest are listed."""
+    """``show_data``: a FITS image is plotted; tables, regions and the rest are listed. A preview is said so."""
     request = {k: payload[k] for k in ("url", "fileOnServer") if payload.get(k)}
     name = str(payload.get("displayName") or next(iter(request.values()), ""))
+    preview = PREVIEW.format(name=name) if payload.get("immediate") is False else ""
     if not request:
         return "show_data without a url or file"
     band = _load_band(request, load)
     if band.image is None:
-        return f"shown only when it is a FITS image: {band.error}"
-    return _plot_image(state, {"wpRequest": {**request, "Title": name, "plotId": f"data-{len(state.plots) + 1}"}},
-                       lambda _request: band.image)
+        return f"{preview + ': ' if preview else ''}shown only when it is a FITS image: {band.error}"
+    plot_id = f"data-{len(state.plots) + 1}"
+    reason = _plot_image(state, {"wpRequest": {**request, "Title": name, "plotId": plot_id}},
+                         lambda _request: band.image)
+    if preview and not reason:
+        did = f"{preview}, so it plotted the file's first image at once"
+        state.plots[plot_id].notes.insert(0, did)
+        state.notes.append({"type": "app_data.externalUpload", "note": did})
+    return reason
 
 
 def _reinit(state: ViewerState, payload: dict, load: Loader) -> str:
