@@ -3,10 +3,12 @@
 The actions are those firefly_client 3.4 sends (``fc_utils.ACTION_DICT``): PlotImage (one
 request, or three with ``threeColor``), StretchChange, ZoomImage, recenter, the region-layer
 actions, and ``app_data.externalUpload`` (``show_data``). Anything else is kept in
-``not_shown`` with the reason, so the page lists it instead of dropping it. Choices where
-Firefly's behaviour depends on its layout, which this simple viewer does not have: every
-plot is a tab, the newest is shown; a plot opens fitted to the view (Firefly's default zoom);
-a region layer without ``plotId`` goes on every plot.
+``not_shown`` with the reason, so the page lists it instead of dropping it; what is drawn
+otherwise than asked is said in ``notes`` (the page's) or the plot's own notes, and every
+WebPlotRequest parameter the viewer does not use is named there. Choices where Firefly's
+behaviour depends on its layout, which this simple viewer does not have: every plot is a
+tab, the newest is shown (``viewerId`` places nothing); a plot opens fitted to the view
+(Firefly's default zoom); a region layer without ``plotId`` goes on every plot.
 """
 
 from __future__ import annotations
@@ -27,8 +29,11 @@ CONTROL = {"StartLabWindow", "StartBrowserTab"}  # handled by the page's listene
 BANDS = ("RED", "GREEN", "BLUE")
 # WebPlotRequest keys that say where the data is, or that this viewer has no use for.
 SOURCE_KEYS = {"url", "file", "fileonserver"}
-QUIET_KEYS = {"plotid", "plotgroupid", "grouplocked", "title", "rangevalues", "threecolor", "useContextModifications",
-              "viewerid", "initzoomlevel", "zoomtype"}
+# Every plot here is in one group, as firefly_client's are ("groupFromPython"); a locked group is named.
+QUIET_KEYS = {"plotid", "plotgroupid", "title", "rangevalues", "threecolor", "initzoomlevel", "zoomtype",
+              "zoomarcsecperscreenpix"}
+FIT_ZOOMS = {"FULL_SCREEN", "TO_WIDTH_HEIGHT"}  # the whole image in the view: what this viewer's fit does
+LEVEL_ZOOMS = {"", "STANDARD", "FORCE_STANDARD", "LEVEL"}  # InitZoomLevel, or fitted without one
 FRAMES = {"j2000": "icrs", "eq_j2000": "icrs", "icrs": "icrs", "b1950": "fk4", "eq_b1950": "fk4",
           "gal": "galactic", "galactic": "galactic", "ecl_j2000": "geocentrictrueecliptic"}
 
@@ -137,7 +142,8 @@ def _plot_image(state: ViewerState, payload: dict, load: Loader) -> str:
     for band, request in zip(names, requests + [None] * (len(names) - len(requests)), strict=False):
         if request:
             bands[band] = _load_band(request, load)
-            ignored = sorted(k for k in request if k.lower() not in QUIET_KEYS | SOURCE_KEYS)
+            ignored = sorted(k for k in request if k.lower() not in QUIET_KEYS | SOURCE_KEYS
+                             and not (k.lower() == "grouplocked" and not request[k]))
             if ignored:
                 notes.append(f"{band.lower() if three else 'request'}: ignored {', '.join(ignored)}")
     if not bands:
@@ -152,14 +158,33 @@ def _plot_image(state: ViewerState, payload: dict, load: Loader) -> str:
             stretch[band] = DEFAULT
             notes.append(f"RangeValues ignored: {err}")
     title = str(param(first, "Title") or _default_title(bands, three))
-    zoom = param(first, "InitZoomLevel")
-    plot = Plot(plot_id, title, bands, {b: stretch.get(b, DEFAULT) for b in bands}, sent,
-                zoom=float(zoom) if zoom else None, notes=notes)
+    image = next((b.image for b in bands.values() if b.image is not None), None)
+    zoom, said = _initial_zoom(first, image)
+    notes += [said] if said else []
+    plot = Plot(plot_id, title, bands, {b: stretch.get(b, DEFAULT) for b in bands}, sent, zoom=zoom, notes=notes)
     old = state.plots.pop(plot_id, None)
     plot.version = old.version + 1 if old else 1
     state.plots[plot_id] = plot
     state.active = plot_id
     return ""
+
+
+def _initial_zoom(request: dict, image: FitsImage | None) -> tuple[float | None, str]:
+    """The plot's first zoom (screen pixels per image pixel, None to fit) from ZoomType, and a note if not as asked."""
+    kind = str(param(request, "ZoomType") or "").upper()
+    level = param(request, "InitZoomLevel")
+    if kind == "ARCSEC_PER_SCREEN_PIX":
+        arcsec = param(request, "ZoomArcsecPerScreenPix")
+        scale = overlays.pixel_scale_arcsec(image) if image is not None else None
+        if arcsec and scale and float(arcsec) > 0:
+            return scale / float(arcsec), ""
+        why = "without ZoomArcsecPerScreenPix" if not arcsec else "and the image has no WCS to give its pixel scale"
+        return None, f"ZoomType ARCSEC_PER_SCREEN_PIX was sent {why}: drawn fitted to the view"
+    if kind in LEVEL_ZOOMS:
+        return (float(level) if level else None), ""
+    if kind in FIT_ZOOMS:
+        return None, ""
+    return None, f"ZoomType {kind} is not drawn by the offline stand-in: drawn fitted to the view"
 
 
 def _default_title(bands: dict[str, Band], three: bool) -> str:
