@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import math
+import re
 import threading
 import time
 
@@ -442,3 +443,14 @@ def test_zoom_in_arcsec_per_screen_pixel_is_drawn_and_unused_parameters_are_name
         "request: ignored ColorTable"]
     assert wide["zoom"] is None and wide["notes"] == [
         "ZoomType TO_WIDTH is not drawn by the offline stand-in: drawn fitted to the view"]
+
+
+def test_the_viewer_page_has_its_icon_inline_so_no_favicon_is_asked_for(server):
+    from urllib.parse import unquote
+    from xml.etree import ElementTree
+
+    fc = FireflyClient.make_client(url=server.firefly, channel_override="icon-chan", launch_browser=False)
+    html = requests.get(fc.get_firefly_url(), timeout=10).text
+    [href] = re.findall(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)">', html)
+    assert href.startswith("data:image/svg+xml,")  # nothing to fetch, so no /favicon.ico 404 in the console
+    assert ElementTree.fromstring(unquote(href.split(",", 1)[1])).tag == "{http://www.w3.org/2000/svg}svg"
