@@ -454,3 +454,17 @@ def test_the_viewer_page_has_its_icon_inline_so_no_favicon_is_asked_for(server):
     [href] = re.findall(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)">', html)
     assert href.startswith("data:image/svg+xml,")  # nothing to fetch, so no /favicon.ico 404 in the console
     assert ElementTree.fromstring(unquote(href.split(",", 1)[1])).tag == "{http://www.w3.org/2000/svg}svg"
+
+
+def test_picture_draws_text_points_and_annuli_and_a_bare_brace_is_listed():
+    actions = [action(state.PLOT, wpRequest={"url": "https://x/a.fits", "plotId": "a", "Title": "marks"}),
+               action("DrawLayerCntlr.RegionPlot.createLayer", drawLayerId="L", regionAry=[
+                   "image;text 20 30 {M51} # textangle=30 font=\"times 14 bold italic\"",
+                   "image;point 10 10 # point=boxcircle 15 text={a star}", "image;annulus 24 32 4 8 # dash=1",
+                   "image;{just braces}"])]
+    viewed = state.replay(actions, Images())
+    [layer] = state.plot_summary(viewed, viewed.plots["a"])["layers"]
+    assert [s["shape"] for s in layer["shapes"]] == ["text", "point", "annulus"]
+    assert layer["problems"] == ["“image;{just braces}” not drawn: no shape in it"]
+    shown = picture.draw(actions, Images())
+    assert shown.alt.endswith("with 3 regions drawn on it.") and shown.png.startswith(b"\x89PNG")

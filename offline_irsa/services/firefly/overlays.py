@@ -107,7 +107,10 @@ def _translate_line(sent: str, text: str, frame: str, defaults: list[str], image
     head, brace, braced = body.partition("{")
     if brace and "text=" not in comment:
         comment = f"{comment} text={{{braced.rsplit('}', 1)[0]}}}".strip()
-    name, *params = [t for t in re.split(r"[\s,()]+", head.strip()) if t]
+    tokens = [t for t in re.split(r"[\s,()]+", head.strip()) if t]
+    if not tokens:
+        return Line(sent, reason="no shape in it")
+    name, *params = tokens
     try:
         params = _values(name.lstrip("+-").lower(), params, frame in PIXEL_FRAMES, image)
     except ValueError as err:
