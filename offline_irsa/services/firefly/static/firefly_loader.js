@@ -93,7 +93,7 @@
     if (font.size) out['font-size'] = `${font.size / LABEL_PX}em`;
     if (font.weight) out['font-weight'] = font.weight;
     if (font.style === 'italic') out['font-style'] = 'italic';
-    if (font.name) out['font-family'] = `${font.name}, serif`;
+    if (font.name) out['font-family'] = `${font.name}, ${/times|roman/i.test(font.name) ? 'serif' : 'sans-serif'}`;
     return out;
   }
 
