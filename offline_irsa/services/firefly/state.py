@@ -27,9 +27,10 @@ from offline_irsa.services.firefly.render import CannotShow, FitsImage
 PLOT = "ImagePlotCntlr.PlotImage"
 CONTROL = {"StartLabWindow", "StartBrowserTab"}  # handled by the page's listeners, draw nothing
 BANDS = ("RED", "GREEN", "BLUE")
-# WebPlotRequest keys that say where the data is, or that this viewer has no use for.
+# WebPlotRequest keys that say where the data is, and those this viewer uses; any other key is named on the
+# page. plotGroupId is here because every plot here is in one group, as firefly_client's are
+# ("groupFromPython"); GroupLocked is quiet only when false, the only way this viewer can hold it.
 SOURCE_KEYS = {"url", "file", "fileonserver"}
-# Every plot here is in one group, as firefly_client's are ("groupFromPython"); a locked group is named.
 QUIET_KEYS = {"plotid", "plotgroupid", "title", "rangevalues", "threecolor", "initzoomlevel", "zoomtype",
               "zoomarcsecperscreenpix"}
 FIT_ZOOMS = {"FULL_SCREEN", "TO_WIDTH_HEIGHT"}  # the whole image in the view: what this viewer's fit does
