@@ -436,12 +436,13 @@ def test_a_show_data_preview_is_said_to_be_plotted_at_once(server):
 def test_zoom_in_arcsec_per_screen_pixel_is_drawn_and_unused_parameters_are_named(server):
     fc, wcs = plotted(server, "arcsec-chan", ZoomType="ARCSEC_PER_SCREEN_PIX", ZoomArcsecPerScreenPix=0.3,
                       ColorTable=4)  # displaying-images' call, as sent
-    fc.show_fits_image(file_input=IMAGE.format(band="k"), plot_id="wide", ZoomType="TO_WIDTH")
+    fc.show_fits_image(file_input=IMAGE.format(band="k"), plot_id="wide", ZoomType="TO_WIDTH", GroupLocked=True)
     arcsec, wide = viewer_state(server, "arcsec-chan")["plots"]
     pixel_arcsec = float(np.mean(np.abs(wcs.pixel_scale_matrix.diagonal()))) * 3600
     assert arcsec["zoom"] == pytest.approx(pixel_arcsec / 0.3, rel=1e-6) and arcsec["notes"] == [
         "request: ignored ColorTable"]
     assert wide["zoom"] is None and wide["notes"] == [
+        "request: ignored GroupLocked",
         "ZoomType TO_WIDTH is not drawn by the offline stand-in: drawn fitted to the view"]
 
 
