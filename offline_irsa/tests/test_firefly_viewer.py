@@ -378,7 +378,8 @@ def test_point_size_text_angle_and_font_are_drawn_and_other_properties_named(ser
         'image;text 100 150 # color=pink text={text angle is 30 deg } edit=0 highlite=0  font="Times 16 bold normal" '
         'textangle=30',  # demo-region's, as sent
         f"icrs;point {ra}d {dec}d # point=diamond 25 text={{NGC 5195}} color=cyan",  # overlaying-regions' form
-        "image;circle 50 50 5 # width=3 dash=1 edit=1 tag={group a}"], region_layer_id="styled", plot_id="p")
+        "image;circle 50 50 5 # width=3 dash=1 edit=1 tag={group a} text={label} textangle=40"],
+        region_layer_id="styled", plot_id="p")
     layer = layer_of(viewer_state(server, "style-chan"), "styled")
     text, point, circle = layer["shapes"]
     assert (text["text"], text["angle"], text["font"]) == ("text angle is 30 deg ", 30, {
@@ -386,7 +387,8 @@ def test_point_size_text_angle_and_font_are_drawn_and_other_properties_named(ser
     assert (point["marker"], point["size"], point["label"]) == ("diamond", 25, "NGC 5195")
     assert (circle["width"], circle["dash"]) == (3, True)
     [named] = layer["problems"]  # edit=0 and highlite=0 hold anyway: this viewer edits nothing
-    assert named.startswith("“image;circle 50 50 5") and "drawn without edit=1, tag=['group a']" in named
+    assert named.startswith("“image;circle 50 50 5") and named.endswith(
+        "drawn without edit=1, tag=['group a'], textangle (regions reads it for text regions only)")
 
 
 def test_reinit_viewer_clears_the_plots_layers_and_lists_before_it(server):

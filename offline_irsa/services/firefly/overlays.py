@@ -189,6 +189,8 @@ def layer_shapes(lines: list[str], image: FitsImage) -> tuple[list[dict], list[s
             if shape is None:
                 problems.append(f"{said} not drawn: {ignored[0]}")
                 continue
+            if shape["shape"] != "text" and re.search(r"\btextangle=", line.ds9):
+                ignored.append("textangle (regions reads it for text regions only)")  # and drops it quietly
             shapes.append(shape)
             if ignored or warned:
                 problems.append(f"{said} drawn without {', '.join(ignored + warned)}")
