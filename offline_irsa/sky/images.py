@@ -17,7 +17,7 @@ from functools import cached_property
 import numpy as np
 
 from offline_irsa.sky.bands import BANDS, Band
-from offline_irsa.sky.tiling import NAXIS1, PIXEL_SCALE_DEG, AtlasTile
+from offline_irsa.sky.tiling import FRAME_STEP_ARCSEC, FRAMES_PER_SCAN, NAXIS1, PIXEL_SCALE_DEG, AtlasTile
 
 PUBLIC_BASE = "https://irsa.ipac.caltech.edu"  # what the harness routes to the stand-in
 IBE_DATA_ROOT = f"{PUBLIC_BASE}/ibe/data/twomass/allsky/allsky"
@@ -155,8 +155,8 @@ class AtlasImage:
         The served file is gzipped, but synthetic noise hardly compresses, so this is close
         to what a client downloads (SIA v2's ``access_estsize``).
         """
-        header_bytes = 2 * 2880 * 2  # the atlas header fills a few 2880-byte blocks
-        return math.ceil((4 * NAXIS1 * self.tile.naxis2 + header_bytes) / 1000)
+        block = 2880  # FITS files are whole 2880-byte blocks; the atlas header fills two
+        return math.ceil((2 * block + math.ceil(4 * NAXIS1 * self.tile.naxis2 / block) * block) / 1000)
 
     # --- observing record ------------------------------------------------------------------
 
@@ -166,6 +166,15 @@ class AtlasImage:
         from offline_irsa.sky.render import observed_at  # render builds headers from this record
 
         return observed_at(self.tile)
+
+    @property
+    def observed_span(self) -> tuple[_dt.datetime, _dt.datetime]:
+        """UT when the scan began and finished crossing the image (the frames it is made of)."""
+        from offline_irsa.sky.render import SCAN_DURATION
+
+        frames = self.tile.naxis2 * self.pixel_scale_arcsec / FRAME_STEP_ARCSEC
+        half = SCAN_DURATION / FRAMES_PER_SCAN * frames / 2
+        return self.observed - half, self.observed + half
 
     @property
     def ut_date(self) -> str:
