@@ -2,10 +2,11 @@
 
 The names, order, units and types are the ones IRSA's SIA v2 answer shows (irsa-recorded.md,
 "SIA v2 at ..."). Choices where the record is silent: UCDs and descriptions are not written
-(IRSA's are not recorded, and pyvo reads ObsCore columns by name); ``t_resolution`` is in
-seconds, like ``t_exptime``; the answer is VOTable 1.4, astropy's current version, served
-as ``application/x-votable+xml``, with IRSA's ``QUERY_STATUS`` INFO in the results resource
-and ``DATA_ORIGIN`` saying the data are synthetic, as SIA v1 does.
+(IRSA's are not recorded, and pyvo reads ObsCore columns by name); columns whose unit the
+record does not give (``t_resolution``, always null here) have none; the answer is VOTable
+1.4, astropy's current version, served as ``application/x-votable+xml``, with IRSA's
+``QUERY_STATUS`` INFO in the results resource and ``DATA_ORIGIN`` saying the data are
+synthetic, as SIA v1 does.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ COLUMNS = _columns("""
     s_region:c:deg obs_collection:c obs_intent:c algorithm_name:c facility_keywords:c instrument_keywords:c
     environment_photometric:b proposal_id:c proposal_pi:c proposal_project:c target_name:c target_type:c
     target_standard:b target_moving:b target_keywords:c obs_release_date:c s_xel1:l s_xel2:l
-    s_pixel_scale:d:arcsec position_timedependent:b t_min:d:d t_max:d:d t_resolution:d:s t_xel:l
+    s_pixel_scale:d:arcsec position_timedependent:b t_min:d:d t_max:d:d t_resolution:d t_xel:l
     obs_publisher_did:c s_fov:d:deg em_xel:l pol_states:c pol_xel:l cloud_access:c o_ucd:c upload_row_id:l
 """)
 NAMES = [c.name for c in COLUMNS]

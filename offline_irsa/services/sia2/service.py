@@ -212,7 +212,8 @@ def _error(message: str, writer: str) -> Response:
 
 
 def respond(request: Request) -> Response:
-    writer = "votable"
+    asked = [v.strip().lower() for k, v in request.values.items(multi=True) if k.upper() == "RESPONSEFORMAT"]
+    writer = RESPONSE_FORMATS.get(asked[0], ("votable",))[0] if asked else "votable"  # how to send an error
     try:
         query = parse_query(request.values)
         writer, mime = RESPONSE_FORMATS[query.responseformat]
@@ -225,6 +226,9 @@ def respond(request: Request) -> Response:
     table: Table = document.get_first_table().to_table()
     out = io.BytesIO()
     if writer == "fits":
+        for name in table.colnames:  # FITS wants fixed-width text: at least one character, even if all are empty
+            if table[name].dtype == object:
+                table[name] = table[name].astype("U").astype(f"U{max(1, table[name].astype('U').dtype.itemsize // 4)}")
         table.write(out, format="fits")
     else:
         text = io.StringIO()
