@@ -150,10 +150,11 @@ class AtlasImage:
 
     @property
     def file_kbytes(self) -> int:
-        """Size of the FITS data in kilobytes (1000 bytes): the pixels, float32, plus the header.
+        """Size of the FITS file in kilobytes (1000 bytes): the pixels, float32, plus the header.
 
-        The served file is gzipped, but synthetic noise hardly compresses, so this is close
-        to what a client downloads (SIA v2's ``access_estsize``).
+        SIA v2's ``access_estsize``. The served file is gzipped, about three quarters of this
+        for the synthetic images; the unzipped size is given, an upper bound that does not
+        need the image rendered to be known.
         """
         block = 2880  # FITS files are whole 2880-byte blocks; the atlas header fills two
         return math.ceil((2 * block + math.ceil(4 * NAXIS1 * self.tile.naxis2 / block) * block) / 1000)

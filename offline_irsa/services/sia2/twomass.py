@@ -9,7 +9,7 @@ image record (sky/images.py) that SIA v1 and the FITS header are written from:
   ``sia_bp_id``; ``em_min``/``em_max`` the bandpass limits SIA v1 writes;
 * ``access_url`` the same IBE data URL SIA v1's ``sia_url`` gives, a ``.fits.gz`` file, so
   ``access_format`` is ``application/x-gzip``, as IRSA labels AllWISE's gzipped products;
-  ``access_estsize`` the image's size in kB (synthetic noise hardly compresses);
+  ``access_estsize`` the unzipped file's size in kB (an upper bound, known without rendering);
 * ``obs_id`` the image set (``000616n0600256``: ordate, hemisphere, scan, image number), and
   ``obs_publisher_did`` ``ivo://irsa.ipac/twomass_allsky?{obs_id}/{obs_id}_{band}``, AllWISE's
   pattern;
