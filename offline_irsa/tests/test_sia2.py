@@ -269,7 +269,7 @@ BAD = [
     ({"POS": "CIRCLE 10 10 20"}, "serves regions up to 10 degrees"),
     ({"POS": "BOX 10 10 1 1"}, "POS must be CIRCLE, RANGE or POLYGON"),
     ({"POS": "RANGE 20 10 0 1"}, "ra1 <= ra2"),
-    ({"POS": "POLYGON 1 2 3 4"}, "3 or more"),
+    ({"POS": "POLYGON 1 2 3 4"}, "3 to 200 ra dec pairs"),
     ({"POS": "CIRCLE nan 10 1"}, "decimal numbers"),
     ({"POS": POS_TEXT, "BAND": "2e-6 1e-6"}, "lower limit first"),
     ({"POS": POS_TEXT, "BAND": "x"}, "BAND must hold"),
@@ -335,3 +335,59 @@ def test_every_door_names_the_image_by_its_record():
     assert list(v1["sia_crval"]) == list(older["crval"]) and list(v1["sia_naxis"]) == [v2["s_xel1"], v2["s_xel2"]]
     assert v1["magzp"] == older["magzp"] and v1["coadd_key"] == older["coadd_key"]
     assert older["download"].endswith(f"name={image.fname.removesuffix('.gz')}")
+
+
+# --- hardening -------------------------------------------------------------------------------------
+
+FUZZ_WORDS = ["CIRCLE", "RANGE", "POLYGON", "circle", "BOX", "0", "1", "-1", "314.30417", "77.595559", "1e-05",
+              "1e300", "-1e300", "1e-300", "90", "-90", "91", "360.5", "0.001", "nan", "inf", "-Inf", "+Inf",
+              "Infinity", "1_0", "١٠", "0x1f", ",", "", " ", "\x00", "é", "twomass_allsky", "image", "2", "9" * 40]
+FUZZ_NUMBERS = ["0", "1e-05", "0.001", "0.01", "0.2", "1", "-1", "12", "77.595559", "314.30417", "89.999", "90", "-90",
+                "91", "359.9999", "360", "1e300", "Inf", "-Inf", "nan", "2e-6"]
+FUZZ_KEYS = ["POS", "pos", "BAND", "CALIB", "COLLECTION", "DPTYPE", "FACILITY", "ID", "MAXREC", "RESPONSEFORMAT",
+             "FORMAT", "TIME", "EXPTIME", "FOV", "POL", "SPATRES", "VERB", "SIZE", "type", "ds", "x"]
+FUZZ_PATHS = ["/SIA", "/SIA", "/SIA", "/SIA/capabilities", "/SIA/availability", "/cgi-bin/2MASS/IM/nph-im_sia",
+              "/cgi-bin/2MASS/IM/nph-im", "/cgi-bin/2MASS/IM/nph-im_key", "/SIA/x", "/cgi-bin/2MASS/IM/nph-art"]
+
+
+def test_fuzz_the_new_doors_no_500s():
+    """A fixed-seed fuzz of SIA v2 and the older endpoints: every answer is a refusal or an answer, never a 500."""
+    from urllib.parse import quote
+
+    from werkzeug.test import Client
+
+    from offline_irsa.server import Application
+
+    client = Client(Application())
+    rng = np.random.default_rng(16)
+    statuses: dict[int, int] = {}
+    found = 0
+    for _ in range(600):
+        path = FUZZ_PATHS[rng.integers(len(FUZZ_PATHS))]
+        params = []
+        if rng.random() < 0.5:  # shaped like a real search, so that values reach the geometry behind the parsers
+            numbers = [FUZZ_NUMBERS[i] for i in rng.integers(len(FUZZ_NUMBERS), size=8)]
+            shape = ["CIRCLE", "RANGE", "POLYGON"][rng.integers(3)]
+            count = {"CIRCLE": 3, "RANGE": 4, "POLYGON": 6 + 2 * rng.integers(2)}[shape]
+            params += [f"POS={quote(shape + ' ' + ' '.join(numbers[:count]))}", f"SIZE={numbers[2]}"]
+            if "nph-im_sia" in path:
+                params[0] = f"POS={quote(','.join(numbers[:2]))}"
+            if rng.random() < 0.3:
+                params.append(f"BAND={quote(' '.join(numbers[3:5]))}")
+        for key in (FUZZ_KEYS[i] for i in rng.integers(len(FUZZ_KEYS), size=0 if params else rng.integers(0, 5))):
+            words = [FUZZ_WORDS[i] for i in rng.integers(len(FUZZ_WORDS), size=rng.integers(1, 9))]
+            params.append(f"{quote(key)}={quote(' '.join(words) if rng.random() < 0.7 else ','.join(words))}")
+        params.append("MAXREC=20")  # a big region is a slow answer, not a wrong one
+        response = client.get(f"{path}?{'&'.join(params)}")
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+        found += b"<TR>" in response.data
+        assert response.status_code < 500, (path, params, response.text)
+    assert {200, 400, 404} <= set(statuses) and found >= 5  # some searches found images
+
+
+def test_the_largest_polygon_and_range_are_answered_in_bounded_time(server):
+    ring = [(10 + 9 * np.cos(a), 10 + 9 * np.sin(a)) for a in np.linspace(0, 2 * np.pi, 200, endpoint=False)]
+    for region in (polygon([(float(a), float(d)) for a, d in ring]), "RANGE 0 14 40 49.5"):
+        start = time.perf_counter()
+        response = get(server, POS=region, MAXREC="10")
+        assert status(response) == ("OVERFLOW", None) and time.perf_counter() - start < 5

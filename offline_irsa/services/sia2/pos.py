@@ -12,7 +12,8 @@ Choices where the SIA 2.0 standard and IRSA's pages are silent:
 
 * a region reaching further than ``MAX_REACH_DEG`` from its centre is refused (the same
   scale as SIA v1's largest SIZE; a whole-sky search would list millions of images);
-* a POLYGON may be given in either direction; it must not cross itself (not checked);
+* a POLYGON may be given in either direction, with up to ``MAX_VERTICES`` vertices; it must
+  not cross itself (not checked);
 * RANGE takes ``-Inf``/``+Inf`` for an open end (RA 0 or 360, Dec -90 or 90) and needs
   ra1 <= ra2 and dec1 <= dec2, as pyvo checks; a RANGE wrapping through RA 0 is two RANGEs;
 * an image "meets" a region when they share any point (edges touching count).
@@ -31,6 +32,9 @@ from offline_irsa.sky.tiling import local_frame, unit_vectors
 
 MAX_REACH_DEG = 10.0
 RANGE_TOLERANCE_ARCSEC = 0.01
+MAX_SIDE_POINTS = 200  # points drawn along a RANGE's parallel, at most (then it strays under 0.02")
+MAX_VERTICES = 200  # of a POLYGON
+CHUNK = 256  # footprints tested at once against a polygon, to bound the memory a test takes
 INFINITY = re.compile(r"[+-]?inf(inity)?", re.IGNORECASE)
 
 
@@ -83,11 +87,13 @@ class Region:
             return _inside_convex(tiles, np.zeros((len(tiles), 1, 2)))[:, 0] | (
                 _distance_to_origin(starts, ends).min(axis=1) <= r)
         polygon = self._plane(self.vertices)  # (m, 2)
-        p_starts, p_ends = polygon, np.roll(polygon, -1, axis=0)
-        crossing = _segments_meet(starts[:, :, None, :], ends[:, :, None, :], p_starts[None, None], p_ends[None, None])
+        p_starts, p_ends = polygon[None, None], np.roll(polygon, -1, axis=0)[None, None]
+        crossing = np.concatenate([np.zeros(0, bool)] + [
+            _segments_meet(starts[i:i + CHUNK, :, None], ends[i:i + CHUNK, :, None], p_starts, p_ends).any(axis=(1, 2))
+            for i in range(0, len(tiles), CHUNK)])
         corner_inside = _inside_polygon(tiles[:, 0, :], polygon)
         vertex_inside = _inside_convex(tiles, np.broadcast_to(polygon[0], (len(tiles), 1, 2)))[:, 0]
-        return crossing.any(axis=(1, 2)) | corner_inside | vertex_inside
+        return crossing | corner_inside | vertex_inside
 
 
 def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -146,7 +152,7 @@ def _parallel(ra1: float, ra2: float, dec: float) -> list[tuple[float, float]]:
     squeeze = abs(math.sin(math.radians(dec)) * math.cos(math.radians(dec)))
     tolerance = math.radians(RANGE_TOLERANCE_ARCSEC / 3600)
     step = math.degrees(math.sqrt(8 * tolerance / squeeze)) if squeeze > 1e-12 else 360.0
-    n = max(1, math.ceil(abs(ra2 - ra1) / step))
+    n = min(MAX_SIDE_POINTS, max(1, math.ceil(abs(ra2 - ra1) / step)))
     return [(ra1 + (ra2 - ra1) * i / n, dec) for i in range(n + 1)]
 
 
@@ -189,8 +195,8 @@ def parse(text: str) -> Region:
             raise ParameterError(f"POS RANGE takes 4 numbers (ra1 ra2 dec1 dec2), got {text!r}")
         region = _range(text, [value(t, "POS", allow_inf=True) for t in tokens])
     elif shape == "POLYGON":
-        if len(tokens) < 6 or len(tokens) % 2:
-            raise ParameterError(f"POS POLYGON takes 3 or more ra dec pairs, got {text!r}")
+        if len(tokens) < 6 or len(tokens) % 2 or len(tokens) > 2 * MAX_VERTICES:
+            raise ParameterError(f"POS POLYGON takes 3 to {MAX_VERTICES} ra dec pairs, got {text!r}")
         numbers = [value(t, "POS") for t in tokens]
         pairs = list(zip(numbers[0::2], numbers[1::2], strict=True))
         for _, dec in pairs:

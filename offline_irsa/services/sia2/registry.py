@@ -10,7 +10,7 @@ is added by writing one such class and calling ``register``, and nothing else.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from offline_irsa.services.sia2.obscore import Row
 from offline_irsa.services.sia2.pos import Region
@@ -26,8 +26,10 @@ class Collection(ABC):
         """Column values shared by every product of the collection (at least ``obs_collection``)."""
 
     @abstractmethod
-    def search(self, regions: Sequence[Region]) -> list[Row]:
-        """Rows of every product meeting any of ``regions``; ``upload_row_id`` is the first region's number."""
+    def search(self, regions: Sequence[Region]) -> Iterable[Row]:
+        """Rows of every product meeting any of ``regions``; ``upload_row_id`` is the first region's number.
+
+        Rows may be made lazily: the protocol stops reading them past MAXREC."""
 
     @abstractmethod
     def find(self, publisher_did: str) -> list[Row]:

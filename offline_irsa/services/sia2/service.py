@@ -31,8 +31,9 @@ Choices where IRSA's pages and the record are silent:
 from __future__ import annotations
 
 import io
+import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
@@ -194,13 +195,15 @@ def search(query: Query) -> tuple[list[Row], str]:
         raise ParameterError(f"Give POS (or ID) to search {', '.join(c.name for c in collections)}: the offline "
                              "stand-in finds a collection's images around positions or by identifier, and does "
                              "not list whole collections")
-    rows: list[Row] = []
-    for collection in collections:
-        if query.regions:
-            found = collection.search(query.regions)
-        else:
-            found = [row for did in dict.fromkeys(query.ids) for row in collection.find(did)]
-        rows += [row for row in found if all(c.holds(row) for c in query.constraints)]
+    def found() -> Iterator[Row]:
+        for collection in collections:
+            if query.regions:
+                rows = collection.search(query.regions)
+            else:
+                rows = (row for did in dict.fromkeys(query.ids) for row in collection.find(did))
+            yield from (row for row in rows if all(c.holds(row) for c in query.constraints))
+
+    rows = list(itertools.islice(found(), query.maxrec + 1))  # one more than MAXREC tells of an overflow
     if len(rows) > query.maxrec:
         return rows[:query.maxrec], "OVERFLOW"
     return rows, "OK"

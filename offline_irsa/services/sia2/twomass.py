@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -103,12 +103,12 @@ class TwoMassAllSky(Collection):
         return [AtlasTile(int(b), int(s), int(t)) for b, s, t in zip(belt[keep][order], scan[keep][order],
                                                                      tile[keep][order], strict=True)]
 
-    def search(self, regions: Sequence[Region]) -> list[Row]:
+    def search(self, regions: Sequence[Region]) -> Iterator[Row]:
         found: dict[AtlasTile, int] = {}
         for number, region in enumerate(regions, start=1):
             for tile in self.tiles(region):
                 found.setdefault(tile, number)
-        return [self.row(AtlasImage(tile, band), number) for tile, number in found.items() for band in BANDS]
+        return (self.row(AtlasImage(tile, band), number) for tile, number in found.items() for band in BANDS)
 
     def find(self, did: str) -> list[Row]:
         match = DID.match(did)
