@@ -391,3 +391,44 @@ def test_the_largest_polygon_and_range_are_answered_in_bounded_time(server):
         start = time.perf_counter()
         response = get(server, POS=region, MAXREC="10")
         assert status(response) == ("OVERFLOW", None) and time.perf_counter() - start < 5
+
+
+TUTORIAL_SEARCHES = """
+import sys
+from offline_irsa.harness import routing
+routing.activate(sys.argv[1])
+import astropy.units as u
+import pyvo
+from astropy.coordinates import SkyCoord
+from astroquery.ipac.irsa import Irsa
+
+target = SkyCoord(314.30417, 77.595559, unit="deg")
+found = Irsa.query_sia(pos=(target, 1 * u.arcsec), collection="twomass_allsky")
+print(*sorted(found[found["energy_bandpassname"] == "H"]["access_url"]))
+older = pyvo.dal.SIAService("https://irsa.ipac.caltech.edu/cgi-bin/2MASS/IM/nph-im_sia?type=at&ds=asky&")
+images = older.search(pos=target, size=1 * u.arcsec)
+print(*sorted(r.getdataurl() for r in images if r.format == "image/fits" and r.bandpass_id == "H"))
+"""
+
+
+def test_the_tutorials_searches_run_unmodified_with_irsas_own_urls_routed_here(server):
+    """As inside ``offline_irsa lab``: IRSA's URLs, as astroquery and IRSA's 2MASS tutorial write them."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(p) for p in sys.path if p])}
+    done = subprocess.run([sys.executable, "-c", TUTORIAL_SEARCHES, server.base], capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    v2, older = done.stdout.splitlines()
+    v1 = pyvo.dal.SIAService(server.sia).search(pos=TARGET, size=0.01)
+    h = sorted(r.getdataurl() for r in v1 if r.bandpass_id == "H")
+    assert v2.split() == h and len(h) == 2
+    assert [u.rsplit("=", 1)[1] for u in older.split()] == [url.rsplit("/", 1)[1].removesuffix(".gz") for url in h]
+
+
+def test_the_index_and_describe_name_the_new_doors(server):
+    index = requests.get(server.base + "/", timeout=10).text
+    assert server.sia2 in index and server.older_sia in index
+    assert server.sia2 in server.describe() and server.older_sia in server.describe()
