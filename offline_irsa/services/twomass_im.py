@@ -35,10 +35,8 @@ from __future__ import annotations
 
 import html
 import re
-import warnings
 
 import numpy as np
-from astropy.io.votable.exceptions import VOWarning
 from astropy.io.votable.tree import Field, Resource, TableElement, VOTableFile
 from werkzeug.wrappers import Request, Response
 
@@ -69,9 +67,9 @@ COLUMNS = [  # name, datatype, arraysize, unit, UCD1
     ("crval", "double", "*", "deg", "VOX:WCS_CoordRefValue"),
     ("crota2", "double", None, "deg", None),
     ("band", "char", "*", None, "VOX:BandPass_ID"),
-    ("bref", "double", None, "meters", "VOX:BandPass_RefValue"),
-    ("bhi", "double", None, "meters", "VOX:BandPass_HiLimit"),
-    ("blo", "double", None, "meters", "VOX:BandPass_LoLimit"),
+    ("bref", "double", None, "m", "VOX:BandPass_RefValue"),  # written "meters": see IRSA_UNITS
+    ("bhi", "double", None, "m", "VOX:BandPass_HiLimit"),
+    ("blo", "double", None, "m", "VOX:BandPass_LoLimit"),
     ("pers_art", "char", "*", None, None),
     ("glint_art", "char", "*", None, None),
     ("type", "char", "*", None, None),
@@ -85,12 +83,16 @@ COLUMNS = [  # name, datatype, arraysize, unit, UCD1
     ("image", "int", None, None, None),
     ("ut_date", "char", "*", None, None),
     ("coadd_key", "int", None, None, None),
-    ("seesh", "double", None, "arcseconds", None),
+    ("seesh", "double", None, "arcsec", None),  # written "arcseconds"
     ("magzp", "double", None, None, None),
     ("msnr10", "double", None, None, None),
     ("bin", "int", None, None, None),
 ]
 NULLS = {"id", "scntr", "bin"}
+# IRSA spells these units "meters" and "arcseconds". astropy takes 10 ms a request to refuse those
+# spellings when a FIELD is made, so the FIELDs are made with the standard ones and the
+# document is written with IRSA's (only these columns have these units).
+IRSA_UNITS = {b'unit="m"': b'unit="meters"', b'unit="arcsec"': b'unit="arcseconds"'}
 
 
 def title(image: AtlasImage) -> str:
@@ -161,10 +163,8 @@ def results_votable(rows: list[dict]) -> VOTableFile:
     votable.resources.append(resource)
     table = TableElement(votable)
     resource.tables.append(table)
-    with warnings.catch_warnings():  # astropy finds "meters" and "arcseconds" odd; IRSA writes them so
-        warnings.simplefilter("ignore", VOWarning)
-        for name, datatype, arraysize, unit, ucd in COLUMNS:
-            table.fields.append(Field(votable, name=name, datatype=datatype, arraysize=arraysize, unit=unit, ucd=ucd))
+    for name, datatype, arraysize, unit, ucd in COLUMNS:
+        table.fields.append(Field(votable, name=name, datatype=datatype, arraysize=arraysize, unit=unit, ucd=ucd))
     table.create_arrays(len(rows))
     for i, row in enumerate(rows):
         table.array[i] = tuple(0 if c[0] in NULLS else row[c[0]] for c in COLUMNS)
@@ -177,7 +177,10 @@ def respond_sia(request: Request) -> Response:
         rows = search(single_values(request.values))
     except ParameterError as err:
         return Response(error_votable(str(err)), status=200, content_type=VOTABLE_MIME)
-    return Response(_xml(results_votable(rows)), content_type=VOTABLE_MIME)
+    body = _xml(results_votable(rows))
+    for standard, irsas in IRSA_UNITS.items():
+        body = body.replace(standard, irsas)
+    return Response(body, content_type=VOTABLE_MIME)
 
 
 def _text(message: str, status: int) -> Response:
