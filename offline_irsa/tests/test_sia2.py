@@ -432,3 +432,8 @@ def test_the_index_and_describe_name_the_new_doors(server):
     index = requests.get(server.base + "/", timeout=10).text
     assert server.sia2 in index and server.older_sia in index
     assert server.sia2 in server.describe() and server.older_sia in server.describe()
+
+
+def test_a_posted_search_answers_as_a_get(server, answer):
+    posted = requests.post(server.sia2, data={"POS": POS_TEXT, "COLLECTION": "twomass_allsky"}, timeout=30)
+    assert posted.content == answer.content

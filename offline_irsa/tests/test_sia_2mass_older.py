@@ -166,3 +166,13 @@ def test_refusals_are_error_votables(server, params, message):
 ])
 def test_downloads_of_no_image(server, path, status):
     assert requests.get(server.base + path, timeout=30).status_code == status
+
+
+def test_a_coadd_key_names_one_tile():
+    from offline_irsa.sky.tiling import N_SCANS, TILES_PER_SCAN, AtlasTile
+
+    for tile in [AtlasTile(b, s, t) for b in (0, 14, 15, 29) for s in (0, 3) for t in (0, 22)]:
+        assert AtlasTile.from_coadd_key(tile.coadd_key) == tile
+    for key in (0, N_SCANS * TILES_PER_SCAN + 1):
+        with pytest.raises(ValueError):
+            AtlasTile.from_coadd_key(key)
