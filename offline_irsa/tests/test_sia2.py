@@ -439,3 +439,34 @@ def test_the_index_and_describe_name_the_new_doors(server):
 def test_a_posted_search_answers_as_a_get(server, answer):
     posted = requests.post(server.sia2, data={"POS": POS_TEXT, "COLLECTION": "twomass_allsky"}, timeout=30)
     assert posted.content == answer.content
+
+
+def test_a_new_collection_is_searched_once_registered(server):
+    """How AllWISE's images will join: a Collection registered, the protocol untouched."""
+    from offline_irsa.services.sia2.registry import COLLECTIONS, Collection, register
+
+    class OneImage(Collection):
+        name, description = "test_one_image", "one product at RA 10, Dec 10"
+        fixed = {"obs_collection": name, "calib_level": 3, "dataproduct_type": "image"}
+
+        def search(self, regions):
+            here = sia2_pos._unit(10.0, 10.0)
+            if any(np.degrees(np.arccos(min(1.0, here @ r.centre))) <= r.reach for r in regions):
+                yield {**self.fixed, "s_ra": 10.0, "s_dec": 10.0, "access_url": "https://irsa.ipac.caltech.edu/x",
+                       "obs_publisher_did": "ivo://irsa.ipac/test_one_image?x", "em_min": 3e-6, "em_max": 4e-6}
+
+        def find(self, did):
+            return list(self.search([sia2_pos.parse("CIRCLE 10 10 1")])) if did.endswith("?x") else []
+
+    register(OneImage())
+    try:
+        assert urls(server, POS="CIRCLE 10 10 0.01", COLLECTION="test_one_image") == ["https://irsa.ipac.caltech.edu/x"]
+        assert urls(server, POS="CIRCLE 10 10 0.01", CALIB="3") == ["https://irsa.ipac.caltech.edu/x"]
+        assert urls(server, ID="ivo://irsa.ipac/test_one_image?x") == ["https://irsa.ipac.caltech.edu/x"]
+        both = urls(server, POS="CIRCLE 10 10 0.01")
+        assert both[-1] == "https://irsa.ipac.caltech.edu/x" and len(both) > 1  # and 2MASS's images there
+        assert urls(server, POS="CIRCLE 10 10 0.01", BAND="1e-6 2e-6", COLLECTION="test_one_image") == []
+        with pytest.raises(ValueError, match="registered already"):
+            register(OneImage())
+    finally:
+        COLLECTIONS.pop("test_one_image")
