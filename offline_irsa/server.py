@@ -35,10 +35,12 @@ from werkzeug.wrappers import Request, Response
 
 from offline_irsa import faults
 from offline_irsa.https import IRSA_HOST, StandInAuthority, connect_target, not_served, relay
-from offline_irsa.services import firefly, ibe, sia
+from offline_irsa.services import firefly, ibe, sia, sia2, twomass_im
 
 SIA_PATH = "/ibe/sia/twomass/allsky/allsky"
 DATA_PATH = "/ibe/data/twomass/allsky/allsky"
+SIA2_PATH = sia2.PATH  # /SIA
+OLDER_SIA_PATH = f"{twomass_im.PATH}/nph-im_sia"  # IRSA's older 2MASS SIA
 FIREFLY_PATHS = ("/firefly", "/irsaviewer")  # our own Firefly, and IRSA's public viewer
 RECORD_PATH = "/_offline/firefly/actions"
 FAULTS_PATH = "/_offline/faults"
@@ -50,6 +52,12 @@ _rules = [
     Rule("/", endpoint="index", methods=["GET", "HEAD"]),
     Rule(SIA_PATH, endpoint="sia", methods=["GET", "HEAD", "POST"]),
     Rule(f"{DATA_PATH}/<path:path>", endpoint="data", methods=["GET", "HEAD"]),
+    Rule(SIA2_PATH, endpoint="sia2", methods=["GET", "HEAD", "POST"]),
+    Rule(f"{SIA2_PATH}/capabilities", endpoint="sia2_capabilities", methods=["GET", "HEAD"]),
+    Rule(f"{SIA2_PATH}/availability", endpoint="sia2_availability", methods=["GET", "HEAD"]),
+    Rule(OLDER_SIA_PATH, endpoint="older_sia", methods=["GET", "HEAD", "POST"]),
+    Rule(f"{twomass_im.PATH}/nph-im", endpoint="older_image", methods=["GET", "HEAD"]),
+    Rule(f"{twomass_im.PATH}/nph-im_key", endpoint="older_preview", methods=["GET", "HEAD"]),
     Rule(RECORD_PATH, endpoint="record", methods=["GET", "DELETE"]),
     Rule(FAULTS_PATH, endpoint="faults", methods=["GET", "POST", "DELETE"]),
 ]
@@ -69,6 +77,8 @@ URLS = Map(_rules, strict_slashes=False, merge_slashes=False)
 # What the stand-in serves, by path: the 404 for any other path lists these.
 SERVED = [
     (SIA_PATH, "SIA v1, 2MASS All-Sky atlas"),
+    (f"{SIA2_PATH}, {SIA2_PATH}/capabilities", "SIA v2 (collection twomass_allsky)"),
+    (OLDER_SIA_PATH, "IRSA's older 2MASS SIA (and its nph-im downloads)"),
     (f"{DATA_PATH}/...", "IBE data and cutouts, 2MASS All-Sky atlas"),
     (f"{FIREFLY_PATHS[0]}/, {FIREFLY_PATHS[1]}/", "a Firefly stand-in"),
 ]
@@ -84,6 +94,8 @@ INDEX = """offline_irsa: a local stand-in for IRSA, serving SYNTHETIC 2MASS-like
 Nothing here is a real observation.
 
 SIA v1 (2MASS All-Sky atlas): {base}{sia}?POS=314.30417,77.595559&SIZE=0.01
+SIA v2 (twomass_allsky):      {base}{sia2}?POS=CIRCLE+314.30417+77.595559+0.0003&COLLECTION=twomass_allsky
+Older 2MASS SIA:              {base}{older}?type=at&ds=asky&POS=314.30417,77.595559&SIZE=0.0003
 IBE data and cutouts:         {base}{data}/...
 Firefly stand-in:             {base}/firefly   (also at {base}/irsaviewer)
 What Firefly was asked:       {base}{record}
@@ -125,6 +137,18 @@ class Application:
             return sia.respond(request)
         if endpoint == "data":
             return ibe.respond(request, args["path"])
+        if endpoint == "sia2":
+            return sia2.respond(request)
+        if endpoint == "sia2_capabilities":
+            return sia2.capabilities(request)
+        if endpoint == "sia2_availability":
+            return sia2.availability(request)
+        if endpoint == "older_sia":
+            return twomass_im.respond_sia(request)
+        if endpoint == "older_image":
+            return twomass_im.respond_image(request)
+        if endpoint == "older_preview":
+            return twomass_im.respond_key(request)
         if endpoint == "healthz":
             return Response("OK", mimetype="text/plain")
         if endpoint == "command":
@@ -138,7 +162,8 @@ class Application:
         if endpoint == "faults":
             return faults.control(request, self.faults)
         base = request.host_url.rstrip("/")
-        return Response(INDEX.format(base=base, sia=SIA_PATH, data=DATA_PATH, record=RECORD_PATH),
+        return Response(INDEX.format(base=base, sia=SIA_PATH, sia2=SIA2_PATH, older=OLDER_SIA_PATH, data=DATA_PATH,
+                                     record=RECORD_PATH),
                         mimetype="text/plain")
 
 
@@ -271,6 +296,14 @@ class ServedURLs:
         return self.base + DATA_PATH
 
     @property
+    def sia2(self) -> str:
+        return self.base + SIA2_PATH
+
+    @property
+    def older_sia(self) -> str:
+        return self.base + OLDER_SIA_PATH
+
+    @property
     def firefly(self) -> str:
         return self.base + FIREFLY_PATHS[0]
 
@@ -289,6 +322,8 @@ class ServedURLs:
             *([f"  IRSA's HTTPS (port 443), throw-away certificate: https://{self.tls_address[0]}:"
                f"{self.tls_address[1]}"] if self.tls_address else []),
             f"  SIA v1, 2MASS All-Sky atlas: {self.sia}",
+            f"  SIA v2 (Irsa.query_sia):     {self.sia2}",
+            f"  Older 2MASS SIA:             {self.older_sia}?type=at&ds=asky&",
             f"  IBE data and cutouts:        {self.data}/",
             f"  Firefly (FIREFLY_URL):       {self.firefly}",
             f"  IRSA viewer:                 {self.irsaviewer}",

@@ -78,6 +78,11 @@ def image_file(tile: AtlasTile, band: str) -> bytes:
     return _fits_bytes(image(tile, band), compress=True)
 
 
+def image_bytes(tile: AtlasTile, band: str, compress: bool = True) -> bytes:
+    """The whole image as a FITS file, gzipped or not; unzipped, the gzipped file is the other byte for byte."""
+    return image_file(tile, band) if compress else _fits_bytes(image(tile, band), compress=False)
+
+
 def _fits_bytes(hdu: fits.PrimaryHDU, compress: bool) -> bytes:
     raw = io.BytesIO()
     hdu.writeto(raw)
@@ -169,7 +174,7 @@ def respond(request: Request, path: str) -> Response:
             raise CutoutError(f"gzip must be one of {', '.join(GZIP_FLAGS)}, got {params['gzip']!r}")
         compress = GZIP_FLAGS[flag]
         if "center" not in params and "size" not in params:
-            body = image_file(tile, band) if compress else _fits_bytes(image(tile, band), compress=False)
+            body = image_bytes(tile, band, compress)
         elif "center" in params and "size" in params:
             body = _fits_bytes(cutout(tile, band, params), compress)
         else:

@@ -16,8 +16,10 @@ NUMBER = r"\d+\.\d+"
 def test_services_prints_each_request_beside_the_http_floor(capsys):
     assert services.main(["--repeat", "2"]) == 0
     printed = capsys.readouterr().out
-    for row in ("HTTP floor (/healthz)", "SIA search, CSV", "full H image, warm", "1' cutout, gzipped"):
+    for row in ("HTTP floor (/healthz)", "SIA search, CSV", "full H image, warm", "1' cutout, gzipped",
+                'SIA v1 search, 1"', 'SIA v2 search, 1"', 'older 2MASS SIA search, 1"'):
         assert re.search(rf"^{re.escape(row)}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+\d+$", printed, re.M), row
+    assert re.search(rf"^SIA v2 vs SIA v1 at the same position: {NUMBER}x the time", printed, re.M)
 
 
 def test_load_prints_threads_and_memory_beside_werkzeugs_own_server(capsys):
