@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from offline_irsa.benchmarks import firefly, load, notebooks, services
+from offline_irsa.benchmarks import firefly, load, notebooks, routing, services
 
 NUMBER = r"\d+\.\d+"
 
@@ -43,3 +43,12 @@ def test_firefly_prints_each_figure_beside_the_read_floor(capsys):
     for row in ("astropy reads the FITS file (floor)", "grey image: stretch + PNG", "3-colour J/H/Ks: stretch + PNG",
                 "render.png request after a stretch"):
         assert re.search(rf"^{re.escape(row)}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}$", printed, re.M), row
+
+
+def test_routing_prints_the_tutorial_and_each_client_beside_its_baseline(capsys):
+    assert routing.main(["--repeat", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert re.search(rf"^URL rewrite in urllib, requests \(before\)\s+{NUMBER}\s+{NUMBER}$", printed, re.M), printed
+    assert re.search(rf"^by connection, HTTPS \(now\)\s+{NUMBER}\s+{NUMBER}$", printed, re.M), printed
+    for client in ("urllib", "requests", "httpx", "aiohttp", "astropy download_file"):
+        assert re.search(rf"^{client}\s+{NUMBER}\s+{NUMBER}\s+-?{NUMBER}$", printed, re.M), client
