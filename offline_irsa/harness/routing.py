@@ -257,17 +257,17 @@ def _address(text: str | None) -> tuple[str, int] | None:
 def activate(base: str | None = None, tls: str | None = None, ca_file: str | None = None) -> bool:
     """Route this process's connections (see the module's docstring). False if no stand-in is named.
 
-    ``base`` is the stand-in's plain URL (default $OFFLINE_IRSA_URL), ``tls`` the host:port of its
-    HTTPS ($OFFLINE_IRSA_TLS; without it IRSA's port 443 leads to the plain listener too), ``ca_file``
-    its authority's certificate ($OFFLINE_IRSA_CA).
+    ``base`` is the stand-in's plain URL, ``tls`` the host:port of its HTTPS (without it IRSA's port
+    443 leads to the plain listener too), ``ca_file`` its authority's certificate. With no ``base``,
+    all three come from $OFFLINE_IRSA_URL, $OFFLINE_IRSA_TLS and $OFFLINE_IRSA_CA.
     """
-    base = base or os.environ.get(ENV_VAR)
+    if base is None:  # all three from the environment the harness gives, or none of them
+        base, tls, ca_file = (os.environ.get(name) for name in (ENV_VAR, TLS_ENV_VAR, CA_ENV_VAR))
     if not base:
         return False
     _route.base = base
     _route.plain = _address(base)
-    _route.tls = _address(tls or os.environ.get(TLS_ENV_VAR)) or _route.plain
-    ca_file = ca_file or os.environ.get(CA_ENV_VAR)
+    _route.tls = _address(tls) or _route.plain
     _route.ca_pem = Path(ca_file).read_text() if ca_file else None
     if not _original:
         _original.update(getaddrinfo=socket.getaddrinfo, connect=socket.socket.connect,
