@@ -27,13 +27,14 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from offline_irsa import faults
-from offline_irsa.services import firefly, ibe, sia
+from offline_irsa.services import firefly, ibe, sia, tap
 
 SIA_PATH = "/ibe/sia/twomass/allsky/allsky"
 DATA_PATH = "/ibe/data/twomass/allsky/allsky"
 FIREFLY_PATHS = ("/firefly", "/irsaviewer")  # our own Firefly, and IRSA's public viewer
 RECORD_PATH = "/_offline/firefly/actions"
 FAULTS_PATH = "/_offline/faults"
+TAP_PATH = "/TAP"
 MAX_THREADS = 32  # connections served at once; more wait their turn
 MALLOC_ARENAS = 2  # glibc's default, 8 per core, let sustained load grow the process by some 150 MB
 IDLE_TIMEOUT = 15.0  # seconds a connection may sit idle (or stall mid-request) before it is closed
@@ -44,6 +45,8 @@ _rules = [
     Rule(f"{DATA_PATH}/<path:path>", endpoint="data", methods=["GET", "HEAD"]),
     Rule(RECORD_PATH, endpoint="record", methods=["GET", "DELETE"]),
     Rule(FAULTS_PATH, endpoint="faults", methods=["GET", "POST", "DELETE"]),
+    Rule(TAP_PATH, endpoint="tap", defaults={"path": ""}, methods=["GET", "HEAD"]),
+    Rule(f"{TAP_PATH}/<path:path>", endpoint="tap", methods=["GET", "HEAD", "POST", "DELETE"]),
 ]
 for _base in FIREFLY_PATHS:
     _rules += [
@@ -63,6 +66,7 @@ Nothing here is a real observation.
 
 SIA v1 (2MASS All-Sky atlas): {base}{sia}?POS=314.30417,77.595559&SIZE=0.01
 IBE data and cutouts:         {base}{data}/...
+TAP (fp_psc, caom):           {base}{tap}/sync?QUERY=SELECT+*+FROM+TAP_SCHEMA.tables
 Firefly stand-in:             {base}/firefly   (also at {base}/irsaviewer)
 What Firefly was asked:       {base}{record}
 """
@@ -74,6 +78,7 @@ class Application:
     def __init__(self) -> None:
         self.firefly = firefly.FireflyRecorder()
         self.faults = faults.Faults()
+        self.tap = tap.TAPService()
 
     def __call__(self, environ, start_response):
         request = Request(environ)
@@ -113,8 +118,10 @@ class Application:
             return firefly.record_endpoint(request, self.firefly)
         if endpoint == "faults":
             return faults.control(request, self.faults)
+        if endpoint == "tap":
+            return self.tap.respond(request, args["path"])
         base = request.host_url.rstrip("/")
-        return Response(INDEX.format(base=base, sia=SIA_PATH, data=DATA_PATH, record=RECORD_PATH),
+        return Response(INDEX.format(base=base, sia=SIA_PATH, data=DATA_PATH, record=RECORD_PATH, tap=TAP_PATH),
                         mimetype="text/plain")
 
 
@@ -182,6 +189,10 @@ class ServedURLs:
         return self.base + DATA_PATH
 
     @property
+    def tap(self) -> str:
+        return self.base + TAP_PATH
+
+    @property
     def firefly(self) -> str:
         return self.base + FIREFLY_PATHS[0]
 
@@ -199,6 +210,7 @@ class ServedURLs:
             f"  IRSA base (stands in for https://irsa.ipac.caltech.edu): {self.base}",
             f"  SIA v1, 2MASS All-Sky atlas: {self.sia}",
             f"  IBE data and cutouts:        {self.data}/",
+            f"  TAP (fp_psc, caom):          {self.tap}",
             f"  Firefly (FIREFLY_URL):       {self.firefly}",
             f"  IRSA viewer:                 {self.irsaviewer}",
             f"  Firefly record:              {self.firefly_record}",
