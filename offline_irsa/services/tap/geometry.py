@@ -213,6 +213,7 @@ def _numbers(values: tuple, function: str, count: int | None = None) -> list[flo
 def point(*args) -> Point:
     frame, rest = _split_frame(args)
     lon, lat = _numbers(rest, "POINT", 2)
+    vector(lon, lat)  # checks the latitude
     return Point(frame, lon, lat)
 
 
