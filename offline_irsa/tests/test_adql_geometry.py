@@ -101,11 +101,11 @@ def test_point_in_polygon_agrees_with_astropy_vectors(corners):
 
 
 def test_galactic_circle_agrees_with_astropy():
-    l, b, radius = 120.0, 85.0, 0.3
-    centre = SkyCoord(l=l, b=b, unit="deg", frame="galactic")
+    lon, lat, radius = 120.0, 85.0, 0.3
+    centre = SkyCoord(l=lon, b=lat, unit="deg", frame="galactic")
     points = around(centre.icrs.ra.deg, centre.icrs.dec.deg, 0.6, seed=8)
     separation = centre.separation(points).deg
-    circle = geometry.circle("GALACTIC", l, b, radius)
+    circle = geometry.circle("GALACTIC", lon, lat, radius)
     ours = np.array([geometry.contains(geometry.point("ICRS", p.ra.deg, p.dec.deg), circle) for p in points])
     clear = np.abs(separation - radius) > 1e-6  # astropy's and our rotation agree to far better than this
     np.testing.assert_array_equal(ours[clear], (separation <= radius)[clear])

@@ -87,7 +87,12 @@ def _info(name: str, value: str, text: str | None = None) -> Info:
 
 
 def votable_bytes(result: Result) -> bytes:
-    votable = VOTableFile.from_table(table(result))
+    rows = table(result)
+    for name in rows.colnames:  # text as VOTable char, as IRSA sends it (astropy writes str as unicodeChar)
+        if rows[name].dtype.kind == "U":
+            rows[name] = MaskedColumn(np.char.encode(rows[name].filled(""), "utf-8"), name=name,
+                                      mask=rows[name].mask, description=rows[name].description)
+    votable = VOTableFile.from_table(rows)
     votable.version = VOTABLE_VERSION
     resource = votable.resources[0]
     resource.type = "results"
