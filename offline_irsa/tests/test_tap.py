@@ -194,6 +194,10 @@ def test_astroquery_lists_collections_catalogs_and_columns(irsa):
     assert len(irsa.list_collections(servicetype="SSA")) == 0
     catalogs = irsa.list_catalogs()
     assert list(catalogs) == ["fp_psc"] and "2MASS" in catalogs["fp_psc"]
+    full = irsa.list_catalogs(full=True)  # IRSA's columns as astroquery's documentation shows them
+    assert full.colnames[:4] == ["table_index", "schema_name", "table_name", "description"]
+    assert full.colnames[-4:] == ["irsa_access_flag", "irsa_nrows", "irsa_odbc_datasource", "irsa_spatial_idx_name"]
+    assert full["table_index"].dtype == np.int32 and full["irsa_nrows"].dtype == np.int64
     everything = irsa.list_catalogs(include_metadata_tables=True)
     assert {"caom.observation", "TAP_SCHEMA.tables"} <= set(everything)
     columns = irsa.list_columns("fp_psc")

@@ -5,7 +5,11 @@
 ``date``), ``ra``/``dec`` double in deg, errors in arcsec, magnitudes float. Of IRSA's four
 extra columns only ``htm20`` is recorded; it is left out, with the other three, because no
 reader uses it and a wrong value would be worse than none. Units, types and descriptions of
-the other columns are the Explanatory Supplement's (section 2.2a).
+the other columns are the Explanatory Supplement's (section 2.2a). Small integers (err_ang,
+gal_contam, mp_flg, scan, phi_opt, nopt_mchs, ...) are ``int``, magnitudes and errors ``float``:
+IRSA's own fp_psc answer in astroquery's test data (``ipac/irsa/tests/data/Cone.xml``, from
+IRSA's older Gator service) types the small integers ``int``; the record says TAP's magnitudes
+are float32.
 
 ``caom.observation`` and ``caom.plane`` hold only what ``Irsa.list_collections`` asks for,
 plus the columns that say what each row is; their content comes from ``collections.py``.
@@ -75,7 +79,7 @@ FP_PSC_COLUMNS = tuple([
        indexed=True),
     _c("err_maj", "float", "arcsec", "major axis of 1-sigma error ellipse", "stat.error;pos.errorEllipse"),
     _c("err_min", "float", "arcsec", "minor axis of 1-sigma error ellipse", "stat.error;pos.errorEllipse"),
-    _c("err_ang", "short", "deg", "angle of error ellipse major axis (E of N)", "pos.posAng"),
+    _c("err_ang", "int", "deg", "angle of error ellipse major axis (E of N)", "pos.posAng"),
     _c("designation", "char", "", "source designation (hhmmssss+ddmmsss)", "meta.id;meta.main", principal=True),
     *_band_columns("j", "J"),
     *_band_columns("h", "H"),
@@ -86,14 +90,14 @@ FP_PSC_COLUMNS = tuple([
     _c("cc_flg", "char", "", "flag: artifact contamination, confusion", "meta.code", principal=True),
     _c("ndet", "char", "", "# of >3-sigma ap. mag. measurements, # possible (jjhhkk)", "meta.number"),
     _c("prox", "float", "arcsec", "distance to the nearest source in the catalogue", "pos.angDistance"),
-    _c("pxpa", "short", "deg", "position angle to the nearest source (E of N)", "pos.posAng"),
+    _c("pxpa", "int", "deg", "position angle to the nearest source (E of N)", "pos.posAng"),
     _c("pxcntr", "int", "", "cntr of the nearest source", "meta.id.cross"),
-    _c("gal_contam", "short", "", "flag: src contaminated by extended source", "meta.code"),
-    _c("mp_flg", "short", "", "flag: association with asteroid or comet", "meta.code"),
+    _c("gal_contam", "int", "", "flag: src contaminated by extended source", "meta.code"),
+    _c("mp_flg", "int", "", "flag: association with asteroid or comet", "meta.code"),
     _c("cntr", "int", "", "unique identifier of the source (pts_key)", "meta.id", indexed=True),
     _c("hemis", "char", "", "hemisphere code for the observatory (n = north, s = south)", "meta.code"),
     _c("xdate", "char", "", "observation reference date (yyyy-mm-dd)", "time.epoch"),
-    _c("scan", "short", "", "nightly scan number", "meta.id"),
+    _c("scan", "int", "", "nightly scan number", "meta.id"),
     _c("glon", "double", "deg", "galactic longitude", "pos.galactic.lon"),
     _c("glat", "double", "deg", "galactic latitude", "pos.galactic.lat"),
     _c("x_scan", "float", "arcsec", "mean cross-scan focal plane position", "instr.pixel"),
@@ -110,18 +114,18 @@ FP_PSC_COLUMNS = tuple([
     _c("dist_edge_ns", "int", "arcsec", "distance from the source to the nearest N or S scan edge", "pos.distance"),
     _c("dist_edge_ew", "int", "arcsec", "distance from the source to the nearest E or W scan edge", "pos.distance"),
     _c("dist_edge_flg", "char", "", "flag: which scan edges dist_edge_ns and dist_edge_ew refer to", "meta.code"),
-    _c("dup_src", "short", "", "flag: source in a scan overlap region", "meta.code"),
-    _c("use_src", "short", "", "flag: source selected by the unique source selection", "meta.code"),
+    _c("dup_src", "int", "", "flag: source in a scan overlap region", "meta.code"),
+    _c("use_src", "int", "", "flag: source selected by the unique source selection", "meta.code"),
     _c("a", "char", "", "flag: associated optical source (T = Tycho, U = USNO-A2, 0 = none)", "meta.code"),
     _c("dist_opt", "float", "arcsec", "distance to the associated optical source", "pos.angDistance"),
-    _c("phi_opt", "short", "deg", "position angle to the associated optical source", "pos.posAng"),
+    _c("phi_opt", "int", "deg", "position angle to the associated optical source", "pos.posAng"),
     _c("b_m_opt", "float", "mag", "blue magnitude of the associated optical source", "phot.mag"),
     _c("vr_m_opt", "float", "mag", "red magnitude of the associated optical source", "phot.mag"),
-    _c("nopt_mchs", "short", "", "number of optical sources within 5 arcsec", "meta.number"),
+    _c("nopt_mchs", "int", "", "number of optical sources within 5 arcsec", "meta.number"),
     _c("ext_key", "int", "", "key of the associated extended source, if any", "meta.id.cross"),
     _c("scan_key", "int", "", "key of the scan the source was measured in", "meta.id.cross"),
     _c("coadd_key", "int", "", "key of the atlas image set the source was measured on", "meta.id.cross"),
-    _c("coadd", "short", "", "number of the atlas image within its scan", "meta.id"),
+    _c("coadd", "int", "", "number of the atlas image within its scan", "meta.id"),
 ])
 
 FP_PSC = TableDef(
@@ -159,15 +163,22 @@ SCHEMAS = TableDef("TAP_SCHEMA", "TAP_SCHEMA.schemas", "schemas in this service"
     _c("description", "char", "", "describes schemas in the tableset", principal=True),
     _c("schema_index", "int", "", "recommended sort order when listing schemas"),
 ))
+# IRSA's order, as astroquery's documentation shows list_catalogs(full=True): table_index (int),
+# schema_name, table_name, description, ..., irsa_access_flag (int), irsa_nrows (long),
+# irsa_odbc_datasource, irsa_spatial_idx_name; the middle columns' order is not shown (our choice).
 TABLES = TableDef("TAP_SCHEMA", "TAP_SCHEMA.tables", "tables in this service", (
+    _c("table_index", "int", "", "recommended sort order when listing tables"),
     _c("schema_name", "char", "", "the schema this table belongs to", principal=True),
     _c("table_name", "char", "", "the fully qualified table name", principal=True),
+    _c("description", "char", "", "describes tables in the tableset", principal=True),
     _c("table_type", "char", "", "one of: table view", principal=True),
     _c("utype", "char", "", "lists the utype of tables in the tableset"),
-    _c("description", "char", "", "describes tables in the tableset", principal=True),
-    _c("table_index", "int", "", "recommended sort order when listing tables"),
     _c("irsa_dbms", "int", "", "IRSA: kind of table (21 = catalogue)"),
     _c("irsa_pos", "char", "", "IRSA: y if the table can be searched by position"),
+    _c("irsa_access_flag", "int", "", "IRSA: access level (30 = public)"),
+    _c("irsa_nrows", "long", "", "IRSA: number of rows"),
+    _c("irsa_odbc_datasource", "char", "", "IRSA: database the table lives in"),
+    _c("irsa_spatial_idx_name", "char", "", "IRSA: name of the table's spatial index"),
 ))
 COLUMNS = TableDef("TAP_SCHEMA", "TAP_SCHEMA.columns", "columns in this service", (
     _c("table_name", "char", "", "the table this column belongs to", principal=True),
@@ -224,8 +235,11 @@ def tap_schema_rows() -> dict[TableDef, list[tuple]]:
     schemas = sorted({t.schema for t in ALL_TABLES}, key=lambda s: (s != "TAP_SCHEMA", s))
     rows = {SCHEMAS: [(s, None, SCHEMA_DESCRIPTIONS[s], i) for i, s in enumerate(schemas)], TABLES: [], COLUMNS: []}
     for i, table in enumerate(ALL_TABLES):
-        rows[TABLES].append((table.schema, table.name, "table", None, table.description, i, table.irsa_dbms,
-                             table.irsa_pos))
+        # access flag 30 as IRSA's public tables show it; no row count (the synthetic sky has none
+        # fixed); the spatial index named as IRSA names them (SPT_IND_<TABLE>) where there is one.
+        rows[TABLES].append((i, table.schema, table.name, table.description, "table", None, table.irsa_dbms,
+                             table.irsa_pos, 30, None, "offline_irsa" if table.irsa_pos == "y" else "postgres",
+                             f"SPT_IND_{table.name.upper()}" if table.irsa_pos == "y" else None))
         for j, c in enumerate(table.columns):
             rows[COLUMNS].append((table.name, c.name, None, c.ucd or None, c.unit or None, c.description,
                                   c.datatype, c.arraysize, None, None, int(c.principal), int(c.indexed),
