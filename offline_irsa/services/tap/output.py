@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 from astropy.io.votable.tree import Info, Resource, VOTableFile
@@ -86,26 +87,66 @@ def _info(name: str, value: str, text: str | None = None) -> Info:
     return info
 
 
+INT_NULL = {"short": -32768, "int": -2147483648, "long": -9223372036854775808}  # VALUES null of an integer column
+
+
+def _cell(value, datatype: str) -> str:
+    if value is None:
+        return ""
+    if datatype == "char":
+        return escape(str(value))
+    if datatype == "float":
+        return "NaN" if value != value else f"{value:.9g}"  # float32 written so it reads back the same
+    if datatype == "double":
+        return "NaN" if value != value else repr(float(value))
+    return str(int(value))
+
+
 def votable_bytes(result: Result) -> bytes:
-    rows = table(result)
-    for name in rows.colnames:  # text as VOTable char, as IRSA sends it (astropy writes str as unicodeChar)
-        if rows[name].dtype.kind == "U":
-            rows[name] = MaskedColumn(np.char.encode(rows[name].filled(""), "utf-8"), name=name,
-                                      mask=rows[name].mask, description=rows[name].description)
-    votable = VOTableFile.from_table(rows)
-    votable.version = VOTABLE_VERSION
-    resource = votable.resources[0]
-    resource.type = "results"
-    resource.infos.append(_info("QUERY_STATUS", "OK"))
-    resource.infos.append(_info("DATA_ORIGIN", "synthetic", SERVICE_NOTE))
-    for field, column in zip(resource.tables[0].fields, result.columns, strict=True):
-        if column is not None and column.ucd:
-            field.ucd = column.ucd
+    """The VOTable (TABLEDATA), written directly: astropy's writer took 19 ms for a 1' cone of fp_psc."""
+    kinds = [known or _guess([row[i] for row in result.rows]) for i, known in enumerate(result.columns)]
+    lines = ['<?xml version="1.0" encoding="utf-8"?>',
+             f'<VOTABLE version="{VOTABLE_VERSION}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+             f'xmlns="http://www.ivoa.net/xml/VOTable/v{VOTABLE_VERSION}">',
+             ' <RESOURCE type="results">',
+             '  <INFO name="QUERY_STATUS" value="OK"/>',
+             f'  <INFO name="DATA_ORIGIN" value="synthetic">{escape(SERVICE_NOTE)}</INFO>',
+             "  <TABLE>"]
+    seen = set()
+    for i, (name, kind) in enumerate(zip(result.names, kinds, strict=True)):
+        out_name = name
+        while out_name.lower() in seen:  # SELECT a.x, b.x: VOTable names must differ
+            out_name += "_"
+        seen.add(out_name.lower())
+        attributes = f'name={quoteattr(out_name)} datatype="{kind.datatype}"'
+        if kind.datatype == "char":
+            attributes += ' arraysize="*"'
+        if kind.unit:
+            attributes += f" unit={quoteattr(kind.unit)}"
+        if kind.ucd:
+            attributes += f" ucd={quoteattr(kind.ucd)}"
+        body = f"<DESCRIPTION>{escape(kind.description)}</DESCRIPTION>" if kind.description else ""
+        if kind.datatype in INT_NULL and any(row[i] is None for row in result.rows):
+            body += f'<VALUES null="{INT_NULL[kind.datatype]}"/>'
+            result_nulls = True
+        else:
+            result_nulls = False
+        lines.append(f"   <FIELD {attributes}>{body}</FIELD>")
+        kinds[i] = (kind.datatype, result_nulls)
+    lines.append("   <DATA>\n    <TABLEDATA>")
+    for row in result.rows:
+        cells = []
+        for value, (datatype, int_nulls) in zip(row, kinds, strict=True):
+            if value is None and int_nulls:
+                cells.append(f"<TD>{INT_NULL[datatype]}</TD>")
+            else:
+                cells.append(f"<TD>{_cell(value, datatype)}</TD>")
+        lines.append("     <TR>" + "".join(cells) + "</TR>")
+    lines.append("    </TABLEDATA>\n   </DATA>\n  </TABLE>")
     if result.overflow:
-        resource.infos.append(_info("QUERY_STATUS", "OVERFLOW", "the result was cut at MAXREC rows"))
-    out = io.BytesIO()
-    votable.to_xml(out)
-    return out.getvalue()
+        lines.append('  <INFO name="QUERY_STATUS" value="OVERFLOW">the result was cut at MAXREC rows</INFO>')
+    lines.append(" </RESOURCE>\n</VOTABLE>\n")
+    return "\n".join(lines).encode("utf-8")
 
 
 def error_votable(message: str) -> bytes:

@@ -100,7 +100,7 @@ FP_PSC_COLUMNS = tuple([
     _c("scan", "int", "", "nightly scan number", "meta.id"),
     _c("glon", "double", "deg", "galactic longitude", "pos.galactic.lon"),
     _c("glat", "double", "deg", "galactic latitude", "pos.galactic.lat"),
-    _c("x_scan", "float", "arcsec", "mean cross-scan focal plane position", "instr.pixel"),
+    _c("x_scan", "float", "arcsec", "mean cross-scan focal plane position", "pos.cartesian.x;instr.det"),
     _c("jdate", "double", "d", "Julian date of the source measurement", "time.epoch"),
     _c("j_psfchi", "float", "", "J reduced chi-squared goodness-of-fit value", "stat.fit.chi2"),
     _c("h_psfchi", "float", "", "H reduced chi-squared goodness-of-fit value", "stat.fit.chi2"),
