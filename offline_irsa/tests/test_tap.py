@@ -333,6 +333,19 @@ def test_maxrec_cuts_and_says_overflow(server):
     assert len(top.rows) == 3 and not top.overflow
 
 
+def test_answers_are_bounded_in_cells_whatever_maxrec_says(monkeypatch):
+    monkeypatch.setattr(adql, "MAX_CELLS", 1000)
+    cross = adql.run("SELECT * FROM TAP_SCHEMA.tables t1, TAP_SCHEMA.tables t2, TAP_SCHEMA.columns c")
+    assert cross.overflow and len(cross.rows) * len(cross.names) <= 1000
+    assert len(adql.run(CONE, maxrec=10**6).rows) == len(adql.run(CONE).rows)  # a small answer is whole
+
+
+def test_adql_functions_sqlite_lacks():
+    row = adql.run("SELECT TRUNCATE(1.77, 1) AS a, TRUNCATE(-1.77) AS b, LOG(EXP(2)) AS c, LOG10(1000) AS d, "
+                   "POWER(2, 10) AS e, MOD(7, 3) AS f, DEGREES(PI()) AS g FROM TAP_SCHEMA.schemas").rows[0]
+    assert row == pytest.approx((1.7, -1.0, 2.0, 3.0, 1024.0, 1.0, 180.0))
+
+
 @pytest.mark.parametrize(("query", "words"), [
     ("SELECT * FORM fp_psc", 'line 1, column 20'),
     ("SELECT ra,\n  dec FROM fp_psc WHERE CONTAINS(POINT('ICRS',ra,dec),CIRCLE('ICRS',1,2,0.1) = 1 AND",

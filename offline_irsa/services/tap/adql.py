@@ -40,6 +40,11 @@ from offline_irsa.services.tap.collections import caom_rows
 
 READ = "tsql"
 TIME_LIMIT_S = 30.0
+# Cells (rows x columns) one answer may hold, whatever MAXREC says: a cross join of TAP_SCHEMA
+# with itself must not fill the stand-in's memory. 2 million cells is about 33,000 rows of all of
+# fp_psc's columns, more than a half-degree cone holds even in the Galactic plane (about 25,000);
+# beyond it the answer is cut and says OVERFLOW, as a MAXREC cut does.
+MAX_CELLS = 2_000_000
 GEOMETRY_FUNCTIONS = ("POINT", "CIRCLE", "BOX", "POLYGON", "CONTAINS", "INTERSECTS", "DISTANCE", "COORD1", "COORD2")
 REFUSED_FUNCTIONS = ("AREA", "CENTROID", "REGION", "ELLIPSE")  # IRSA's parser has no AREA, CENTROID or REGION
 
@@ -206,6 +211,9 @@ def _normalise(tree: exp.Expression) -> exp.Expression:
     """sqlglot reads CONTAINS as its own node; make it a plain call like the other ADQL functions."""
     for node in reversed(list(tree.find_all(exp.Contains))):
         node.replace(exp.Anonymous(this="CONTAINS", expressions=[node.this, node.expression]))
+    for node in reversed(list(tree.find_all(exp.Trunc))):  # ADQL TRUNCATE(x, n): SQLite has no such function
+        args = [a for a in (node.this, node.args.get("decimals")) if a is not None]
+        node.replace(exp.Anonymous(this="adql_truncate", expressions=args))
     return tree
 
 
@@ -267,6 +275,13 @@ def _coord(index: int):
     return coord
 
 
+def _truncate(value, decimals=0):
+    if value is None or decimals is None:
+        return None
+    scale = 10.0 ** int(decimals)
+    return math.trunc(float(value) * scale) / scale
+
+
 def register(connection: sqlite3.Connection) -> None:
     for kind in geometry.CONSTRUCTORS:
         connection.create_function(f"adql_{kind.lower()}", -1, _udf(_constructor(kind)), deterministic=True)
@@ -281,6 +296,7 @@ def register(connection: sqlite3.Connection) -> None:
     connection.create_function("adql_distance", 2, _udf(_shapes(geometry.distance)), deterministic=True)
     connection.create_function("adql_coord1", 1, _udf(_coord(0)), deterministic=True)
     connection.create_function("adql_coord2", 1, _udf(_coord(1)), deterministic=True)
+    connection.create_function("adql_truncate", -1, _udf(_truncate), deterministic=True)
     # ADQL's maths that SQLite may lack (its math functions are a compile-time option).
     for name, fn, n in (("radians", math.radians, 1), ("degrees", math.degrees, 1), ("sin", math.sin, 1),
                         ("cos", math.cos, 1), ("tan", math.tan, 1), ("asin", math.asin, 1), ("acos", math.acos, 1),
@@ -405,7 +421,9 @@ def run(query: str, maxrec: int | None = None) -> Result:
         try:
             cursor = connection.execute(sql)
             names = [d[0] for d in cursor.description or []]
-            rows = cursor.fetchall() if maxrec is None else cursor.fetchmany(maxrec + 1)
+            limit = MAX_CELLS // max(1, len(names))
+            limit = limit if maxrec is None else min(maxrec, limit)
+            rows = cursor.fetchmany(limit + 1)
         except sqlite3.OperationalError as err:
             if "interrupted" in str(err):
                 raise AdqlError(f"the query ran longer than {TIME_LIMIT_S:.0f} s and was stopped") from None
@@ -416,8 +434,8 @@ def run(query: str, maxrec: int | None = None) -> Result:
             raise AdqlError(f"cannot run this query: {_sqlite_message(err)}") from None
     finally:
         connection.close()
-    overflow = maxrec is not None and len(rows) > maxrec
-    rows = rows[:maxrec] if overflow else rows
+    overflow = len(rows) > limit
+    rows = rows[:limit] if overflow else rows
     return Result(names, rows, _output_columns(list(needed), names), overflow)
 
 
