@@ -14,6 +14,7 @@ other position for a reader (or SIA v2) that needs them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from offline_irsa.sky.bands import BANDS
 from offline_irsa.sky.regions import find_tiles
@@ -42,6 +43,7 @@ def images_near(ra: float, dec: float, size: float = 0.0) -> list[tuple[Collecti
     return [(COLLECTIONS[0], tile, band) for tile in find_tiles(ra, dec, size, size, "OVERLAPS") for band in BANDS]
 
 
+@cache  # the same for every query; made on the first that reads caom
 def caom_rows() -> tuple[list[tuple], list[tuple]]:
     """Rows of caom.observation and caom.plane, in the column order of ``tables``."""
     observations, planes = [], []

@@ -18,6 +18,7 @@ plus the columns that say what each row is; their content comes from ``collectio
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,7 @@ def find(name: str) -> TableDef | None:
     return None
 
 
+@cache  # the tables never change while the service runs
 def tap_schema_rows() -> dict[TableDef, list[tuple]]:
     """The rows of the five TAP_SCHEMA tables."""
     schemas = sorted({t.schema for t in ALL_TABLES}, key=lambda s: (s != "TAP_SCHEMA", s))
