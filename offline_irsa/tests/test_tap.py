@@ -156,10 +156,11 @@ def test_pyvo_search_run_sync_and_run_async_agree(server):
     assert len(server.app.tap.jobs) == 0  # run_async deleted its job
 
 
-def test_pyvo_reads_the_tableset(server):
+def test_pyvo_reads_the_tableset(server, recorded):
     service = pyvo.dal.TAPService(server.tap)
     assert set(service.tables.keys()) == {t.name for t in tables.ALL_TABLES}
     columns = {c.name: c for c in service.tables["fp_psc"].columns}
+    assert recorded == [("GET", "tables", {"detail": "min"}), ("GET", "tables/fp_psc", {})]  # as recorded
     assert list(columns)[:len(FIRST_COLUMNS)] == FIRST_COLUMNS
     assert columns["ra"].unit == "deg" and columns["j_m"].unit == "mag"
     availability = requests.get(f"{server.tap}/availability", timeout=30)
