@@ -358,6 +358,7 @@ def test_adql_functions_sqlite_lacks():
     ("SELECT nope FROM TAP_SCHEMA.tables", "no such column: nope"),
     ("DELETE FROM TAP_SCHEMA.tables", "only SELECT queries"),
     ("", "QUERY is empty"),
+    ("SELECT " + "(" * 3000 + "1" + ")" * 3000 + " AS x FROM TAP_SCHEMA.schemas", "nested too deeply"),
 ])
 def test_errors_are_votables_with_query_status_error(server, query, words):
     response = post_sync(server, query)
@@ -404,3 +405,36 @@ def test_index_and_describe_name_tap(server):
     assert server.tap in server.describe()
     hdul = fits.open(io.BytesIO(post_sync(server, CONE, RESPONSEFORMAT="fits").content))
     assert hdul[1].header["TTYPE1"] == "ra"
+
+
+# Whatever it is sent, the service answers a VOTable that says OK or ERROR.
+
+FUZZ_ATOMS = ["(", ")", "'", ",", " ", "CONTAINS(", "POINT('ICRS',", "CIRCLE(", "BOX(", "POLYGON(", "1e300", "-91",
+              "NULL", "--", "/*", ";", "SELECT", "*", "'GALACTIC'", "0", "= 1", "OR", "AND", "fp_psc", "TOP", "ra",
+              "\x00", "é", '"', "DISTANCE(", "<", "JOIN", "TAP_SCHEMA.columns", "||", "UNION SELECT 1"]
+FUZZ_SEEDS = [CONE, LIST_CATALOGS, LIST_SIA_COLLECTIONS, LIST_COLUMNS,
+              "SELECT TOP 5 ra, dec, DISTANCE(POINT('ICRS', ra, dec), POINT('ICRS', 0, 89.99)) AS d FROM fp_psc "
+              "WHERE 1 = INTERSECTS(POINT('J2000', ra, dec), POLYGON('ICRS', 0, 89.9, 120, 89.9, 240, 89.9))"]
+
+
+def test_fuzzed_queries_get_ok_or_error_never_a_server_failure():
+    from werkzeug.test import Client
+
+    from offline_irsa.server import Application
+
+    client = Client(Application())
+    rng = np.random.default_rng(20261205)
+    outcomes = set()
+    for _ in range(250):
+        query = FUZZ_SEEDS[rng.integers(len(FUZZ_SEEDS))]
+        for _ in range(rng.integers(1, 4)):
+            at = int(rng.integers(len(query) + 1))
+            if rng.random() < 0.5:
+                query = query[:at] + query[at + int(rng.integers(1, 8)):]
+            else:
+                query = query[:at] + FUZZ_ATOMS[rng.integers(len(FUZZ_ATOMS))] + query[at:]
+        response = client.post("/TAP/sync", data={"REQUEST": "doQuery", "LANG": "ADQL", "QUERY": query})
+        assert response.status_code == 200, (query, response.text[:500])
+        [(value, _message)] = status(response.data)[:1]
+        outcomes.add(value)
+    assert outcomes == {"OK", "ERROR"}

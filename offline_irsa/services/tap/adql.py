@@ -336,6 +336,8 @@ def prepare(query: str) -> tuple[str, dict[tables.TableDef, list[tuple]]]:
         return _prepare(query)
     except geometry.GeometryError as err:
         raise AdqlError(str(err)) from None
+    except RecursionError:  # sqlglot's parser recurses once per level of parentheses
+        raise AdqlError("the query is nested too deeply to read (thousands of parentheses?)") from None
 
 
 def _prepare(query: str) -> tuple[str, dict[tables.TableDef, list[tuple]]]:
