@@ -438,3 +438,26 @@ def test_fuzzed_queries_get_ok_or_error_never_a_server_failure():
         [(value, _message)] = status(response.data)[:1]
         outcomes.add(value)
     assert outcomes == {"OK", "ERROR"}
+
+
+def test_unmodified_clients_reach_it_at_irsas_own_url_when_routed(server):
+    """In a kernel the harness routes irsa.ipac.caltech.edu here: astroquery and pyvo keep IRSA's TAP URL."""
+    import subprocess
+    import sys
+
+    script = f"""
+from offline_irsa.harness import routing
+routing.activate({server.base!r})
+import astropy.units as u, pyvo
+from astropy.coordinates import SkyCoord
+from astroquery.ipac.irsa import Irsa
+assert Irsa.tap_url == "https://irsa.ipac.caltech.edu/TAP", Irsa.tap_url
+print(list(Irsa.list_collections(servicetype="SIA")["collection"]))
+cone = Irsa.query_region(SkyCoord({TARGET[0]}, {TARGET[1]}, unit="deg"), catalog="fp_psc", spatial="Cone",
+                         radius=1 * u.arcmin)
+job = pyvo.dal.TAPService("https://irsa.ipac.caltech.edu/TAP").run_async("SELECT TOP 2 * FROM TAP_SCHEMA.tables")
+print(len(cone) > 0, len(job))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["['twomass_allsky']", "True 2"]
