@@ -46,7 +46,10 @@ TIME_LIMIT_S = 30.0
 # beyond it the answer is cut and says OVERFLOW, as a MAXREC cut does.
 MAX_CELLS = 2_000_000
 GEOMETRY_FUNCTIONS = ("POINT", "CIRCLE", "BOX", "POLYGON", "CONTAINS", "INTERSECTS", "DISTANCE", "COORD1", "COORD2")
-REFUSED_FUNCTIONS = ("AREA", "CENTROID", "REGION", "ELLIPSE")  # IRSA's parser has no AREA, CENTROID or REGION
+# IRSA's parser has no AREA, CENTROID or REGION; its non-standard ELLIPSE is not offered here (no reader uses it).
+REFUSED_FUNCTIONS = {"AREA": "IRSA's ADQL has no AREA", "CENTROID": "IRSA's ADQL has no CENTROID",
+                     "REGION": "IRSA's ADQL has no REGION",
+                     "ELLIPSE": "IRSA's non-standard ELLIPSE is not offered by this offline stand-in"}
 
 
 class AdqlError(ValueError):
@@ -189,7 +192,7 @@ def _check_functions(tree: exp.Expression) -> None:
     for node in tree.find_all(exp.Anonymous):
         name = _function_name(node)
         if name in REFUSED_FUNCTIONS:
-            raise AdqlError(f"{name} is not supported by this service (IRSA's ADQL has no {name})")
+            raise AdqlError(f"{name} is not supported by this service ({REFUSED_FUNCTIONS[name]})")
 
 
 def _rewrite_geometry(tree: exp.Expression) -> exp.Expression:
