@@ -3,8 +3,10 @@
 ``fp_psc`` follows IRSA's table (irsa-recorded.md, "TAP"): the 2MASS Point Source Catalog's
 60 columns in the catalogue's order, IRSA's names (``cntr`` for ``pts_key``, ``xdate`` for
 ``date``), ``ra``/``dec`` double in deg, errors in arcsec, magnitudes float. Of IRSA's four
-extra columns only ``htm20`` is recorded; it is left out, with the other three, because no
-reader uses it and a wrong value would be worse than none. Units, types and descriptions of
+extra columns only ``htm20`` is recorded; it is left out, with the other three: the record
+says it is a 19-digit integer, while a standard level-20 HTM index has 14 digits (8 x 4**20 to
+16 x 4**20), so IRSA's encoding is unknown, no reader uses it, and a wrong value would be worse
+than none. fp_psc here therefore has 60 columns, the PSC's own. Units, types and descriptions of
 the other columns are the Explanatory Supplement's (section 2.2a). Small integers (err_ang,
 gal_contam, mp_flg, scan, phi_opt, nopt_mchs, ...) are ``int``, magnitudes and errors ``float``:
 IRSA's own fp_psc answer in astroquery's test data (``ipac/irsa/tests/data/Cone.xml``, from
