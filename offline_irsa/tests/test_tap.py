@@ -461,3 +461,13 @@ print(len(cone) > 0, len(job))
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:2] == ["['twomass_allsky']", "True 2"]
+
+
+def test_a_tap_outage_can_be_injected_and_pyvo_reports_it(server):
+    server.faults.inject("tap", "status", 503, times=1)
+    try:
+        with pytest.raises(pyvo.dal.DALServiceError, match="503"):
+            pyvo.dal.TAPService(server.tap).search(LIST_COLLECTIONS)
+        assert len(pyvo.dal.TAPService(server.tap).search(LIST_COLLECTIONS)) == 1  # the next one is answered
+    finally:
+        server.faults.clear()
