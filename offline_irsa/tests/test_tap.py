@@ -471,3 +471,21 @@ def test_a_tap_outage_can_be_injected_and_pyvo_reports_it(server):
         assert len(pyvo.dal.TAPService(server.tap).search(LIST_COLLECTIONS)) == 1  # the next one is answered
     finally:
         server.faults.clear()
+
+
+@pytest.mark.parametrize("fmt", ["votable", "csv", "ipac", "fits", "json", "html", "tsv"])
+@pytest.mark.parametrize("query", [
+    "SELECT count(*), NULL AS z, 'a b<&>' AS s FROM TAP_SCHEMA.tables",
+    "SELECT * FROM caom.observation o JOIN caom.plane p ON o.obsid = p.obsid",
+    "SELECT TOP 0 * FROM TAP_SCHEMA.tables",
+    "SELECT irsa_nrows, irsa_dbms FROM TAP_SCHEMA.tables",
+])
+def test_every_format_writes_computed_null_empty_and_duplicate_columns(server, query, fmt):
+    response = post_sync(server, query, RESPONSEFORMAT=fmt)
+    assert response.status_code == 200, response.text[:500]
+
+
+def test_computed_columns_get_plain_names():
+    names = adql.run("SELECT COUNT(*), NULL, COUNT(*), DISTANCE(POINT(1, 2), POINT(1, 3)), schema_name "
+                     "FROM TAP_SCHEMA.schemas GROUP BY schema_name").names
+    assert names == ["count", "col2", "count_2", "distance", "schema_name"]

@@ -220,6 +220,34 @@ def _normalise(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
+def _name_projections(tree: exp.Expression) -> None:
+    """Give each unnamed computed output column a plain name: ``COUNT(*)`` becomes ``count``.
+
+    Choice (IRSA's naming is not recorded): the function's name in lower case, else ``col<n>``,
+    made unique with ``_<n>``; every output format then takes the name (IPAC allows only
+    letters, digits and _ in one).
+    """
+    select = tree if isinstance(tree, exp.Select) else next(iter(tree.find_all(exp.Select)), None)
+    if select is None:
+        return
+    taken = {e.alias_or_name.lower() for e in select.expressions if isinstance(e, (exp.Alias, exp.Column))}
+    for i, projection in enumerate(list(select.expressions)):
+        if isinstance(projection, (exp.Alias, exp.Column, exp.Star)):
+            continue
+        if isinstance(projection, exp.Anonymous):
+            base = str(projection.this).lower()
+        elif isinstance(projection, exp.Func):
+            base = projection.key.lower()
+        else:
+            base = f"col{i + 1}"
+        name, n = base, 1
+        while name in taken:
+            n += 1
+            name = f"{base}_{n}"
+        taken.add(name)
+        projection.replace(exp.alias_(projection.copy(), name, quoted=True))
+
+
 def _frame_first(args: list[exp.Expression]) -> list[exp.Expression]:
     """Constructor arguments with the frame always first (NULL when the query leaves it out)."""
     if args and isinstance(args[0], exp.Literal) and args[0].is_string:
@@ -392,6 +420,7 @@ def _prepare(query: str) -> tuple[str, dict[tables.TableDef, list[tuple]]]:
         if isinstance(node, exp.Column) and node.args.get("db"):  # schema.table.column: keep table.column
             return exp.Column(this=node.this, table=node.args.get("table"))
         return node
+    _name_projections(tree)
     tree = _rewrite_geometry(tree.transform(rename))
     try:
         return tree.sql(dialect="sqlite"), needed
