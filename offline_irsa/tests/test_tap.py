@@ -485,6 +485,11 @@ def test_every_format_writes_computed_null_empty_and_duplicate_columns(server, q
     assert response.status_code == 200, response.text[:500]
 
 
+def test_a_result_a_format_cannot_hold_is_an_error_not_a_failure(server):
+    response = post_sync(server, 'SELECT schema_name AS "a name" FROM TAP_SCHEMA.schemas', RESPONSEFORMAT="ipac")
+    assert response.status_code == 400 and "cannot write this result as ipac" in status(response.content)[0][1]
+
+
 def test_computed_columns_get_plain_names():
     names = adql.run("SELECT COUNT(*), NULL, COUNT(*), DISTANCE(POINT(1, 2), POINT(1, 3)), schema_name "
                      "FROM TAP_SCHEMA.schemas GROUP BY schema_name").names

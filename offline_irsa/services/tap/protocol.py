@@ -109,7 +109,11 @@ def sync(request: Request) -> Response:
         result = run_query(params)
     except (RequestError, adql.AdqlError) as err:
         return _error(str(err), fmt)
-    return Response(output.render(result, fmt), content_type=output.MIME[fmt])
+    try:
+        body = output.render(result, fmt)
+    except Exception as err:  # astropy's writers refuse some names or values (IPAC: letters, digits, _)
+        return _error(f"cannot write this result as {fmt}: {type(err).__name__}: {err}", fmt)
+    return Response(body, content_type=output.MIME[fmt])
 
 
 # UWS: asynchronous jobs.
@@ -185,10 +189,15 @@ class JobStore:
         job.phase, job.started = "EXECUTING", _now()
         try:
             fmt = response_format(job.params)
-            job.result, job.mime = output.render(run_query(job.params), fmt), output.MIME[fmt]
-            job.phase = "COMPLETED"
+            result = run_query(job.params)
         except (RequestError, adql.AdqlError) as err:
             job.error, job.phase = str(err), "ERROR"
+        else:
+            try:
+                job.result, job.mime = output.render(result, fmt), output.MIME[fmt]
+                job.phase = "COMPLETED"
+            except Exception as err:  # as in sync: a writer that refuses the result
+                job.error, job.phase = f"cannot write this result as {fmt}: {type(err).__name__}: {err}", "ERROR"
         job.ended = _now()
         with self._lock:
             self._trim()
