@@ -31,7 +31,8 @@ class Collection:
     dataproducttype: str
 
 
-COLLECTIONS = (Collection("twomass_allsky", "2MASS", "2MASS 1.3m", "image"),)
+# As SIA v2 on main describes it (facility_name and instrument_name 2MASS, dataproduct_type image).
+COLLECTIONS = (Collection("twomass_allsky", "2MASS", "2MASS", "image"),)
 
 
 def collections() -> tuple[Collection, ...]:
