@@ -1,8 +1,10 @@
 """What ``caom.observation`` and ``caom.plane`` hold: the image collections the stand-in serves.
 
-Kept behind two small functions so the source can change in one place: when the SIA v2
-service lands, ``collections`` and ``images_near`` should read its image registry, so that
-TAP's caom tables and SIA v2 cannot disagree.
+Kept behind two small functions so the source can change in one place. SIA v2 has its own
+registry on main (``services/sia2/registry.py``: ``COLLECTIONS``, each with ``fixed`` columns
+and ``search(regions)``); when this branch meets it, ``collections`` should list
+``registry.COLLECTIONS`` and ``images_near`` call their ``search``, so that TAP's caom tables
+and SIA v2 cannot disagree.
 
 Choice: the whole sky holds millions of atlas image sets, far too many to load for a query,
 and ``Irsa.list_collections`` asks only which collections exist. So the caom tables hold, per
