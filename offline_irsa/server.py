@@ -3,7 +3,11 @@
 ``OfflineIRSA`` runs it in a thread of the calling process (``start``/``stop``, or as a
 context manager); ``OfflineIRSA.spawn`` runs it as a subprocess (``python -m offline_irsa
 serve``) and returns a handle with the same URLs. The paths are IRSA's own, so a client
-whose ``https://irsa.ipac.caltech.edu`` is routed here (see ``harness.routing``) needs no change.
+whose connections to irsa.ipac.caltech.edu are routed here (see ``harness.routing``) needs
+no change. It listens twice: plain HTTP (IRSA's port 80, ``base``) and HTTPS with IRSA's name
+on a certificate from a throw-away authority (IRSA's port 443, ``tls_address``; see ``https``).
+The plain listener is also an HTTP proxy for programs that are not Python (curl, wget): it
+joins ``CONNECT irsa.ipac.caltech.edu:443`` to the HTTPS listener and refuses other hosts.
 
 It is built to stay up whatever it is sent: connections are served by a fixed pool of
 ``MAX_THREADS`` threads, an idle connection is closed after ``IDLE_TIMEOUT`` seconds, data
@@ -14,12 +18,15 @@ answered with HTTP 500 naming it, never a dead server. ``faults`` injects outage
 from __future__ import annotations
 
 import ctypes
+import socket
+import ssl
 import subprocess
 import sys
 import threading
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
@@ -27,10 +34,13 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from offline_irsa import faults
-from offline_irsa.services import firefly, ibe, sia, tap
+from offline_irsa.https import IRSA_HOST, StandInAuthority, connect_target, not_served, relay
+from offline_irsa.services import firefly, ibe, sia, sia2, tap, twomass_im
 
 SIA_PATH = "/ibe/sia/twomass/allsky/allsky"
 DATA_PATH = "/ibe/data/twomass/allsky/allsky"
+SIA2_PATH = sia2.PATH  # /SIA
+OLDER_SIA_PATH = f"{twomass_im.PATH}/nph-im_sia"  # IRSA's older 2MASS SIA
 FIREFLY_PATHS = ("/firefly", "/irsaviewer")  # our own Firefly, and IRSA's public viewer
 RECORD_PATH = "/_offline/firefly/actions"
 FAULTS_PATH = "/_offline/faults"
@@ -43,6 +53,12 @@ _rules = [
     Rule("/", endpoint="index", methods=["GET", "HEAD"]),
     Rule(SIA_PATH, endpoint="sia", methods=["GET", "HEAD", "POST"]),
     Rule(f"{DATA_PATH}/<path:path>", endpoint="data", methods=["GET", "HEAD"]),
+    Rule(SIA2_PATH, endpoint="sia2", methods=["GET", "HEAD", "POST"]),
+    Rule(f"{SIA2_PATH}/capabilities", endpoint="sia2_capabilities", methods=["GET", "HEAD"]),
+    Rule(f"{SIA2_PATH}/availability", endpoint="sia2_availability", methods=["GET", "HEAD"]),
+    Rule(OLDER_SIA_PATH, endpoint="older_sia", methods=["GET", "HEAD", "POST"]),
+    Rule(f"{twomass_im.PATH}/nph-im", endpoint="older_image", methods=["GET", "HEAD"]),
+    Rule(f"{twomass_im.PATH}/nph-im_key", endpoint="older_preview", methods=["GET", "HEAD"]),
     Rule(RECORD_PATH, endpoint="record", methods=["GET", "DELETE"]),
     Rule(FAULTS_PATH, endpoint="faults", methods=["GET", "POST", "DELETE"]),
     Rule(TAP_PATH, endpoint="tap", defaults={"path": ""}, methods=["GET", "HEAD"]),
@@ -61,10 +77,29 @@ for _base in FIREFLY_PATHS:
     ]
 URLS = Map(_rules, strict_slashes=False, merge_slashes=False)
 
+# What the stand-in serves, by path: the 404 for any other path lists these.
+SERVED = [
+    (SIA_PATH, "SIA v1, 2MASS All-Sky atlas"),
+    (f"{SIA2_PATH}, {SIA2_PATH}/capabilities", "SIA v2 (collection twomass_allsky)"),
+    (OLDER_SIA_PATH, "IRSA's older 2MASS SIA (and its nph-im downloads)"),
+    (f"{DATA_PATH}/...", "IBE data and cutouts, 2MASS All-Sky atlas"),
+    (f"{TAP_PATH}/sync, {TAP_PATH}/async", "TAP: fp_psc, caom, TAP_SCHEMA"),
+    (f"{FIREFLY_PATHS[0]}/, {FIREFLY_PATHS[1]}/", "a Firefly stand-in"),
+]
+
+
+def not_found_text(path: str) -> str:
+    """The 404 body: the path asked for, and the paths the stand-in does serve."""
+    served = "\n".join(f"  {where:44} {what}" for where, what in SERVED)
+    return f"Not found: {path}\nThe offline IRSA (synthetic data) serves only:\n{served}\n"
+
+
 INDEX = """offline_irsa: a local stand-in for IRSA, serving SYNTHETIC 2MASS-like data.
 Nothing here is a real observation.
 
 SIA v1 (2MASS All-Sky atlas): {base}{sia}?POS=314.30417,77.595559&SIZE=0.01
+SIA v2 (twomass_allsky):      {base}{sia2}?POS=CIRCLE+314.30417+77.595559+0.0003&COLLECTION=twomass_allsky
+Older 2MASS SIA:              {base}{older}?type=at&ds=asky&POS=314.30417,77.595559&SIZE=0.0003
 IBE data and cutouts:         {base}{data}/...
 TAP (fp_psc, caom):           {base}{tap}/sync?QUERY=SELECT+*+FROM+TAP_SCHEMA.tables
 Firefly stand-in:             {base}/firefly   (also at {base}/irsaviewer)
@@ -83,6 +118,9 @@ class Application:
     def __call__(self, environ, start_response):
         request = Request(environ)
         request.max_content_length = firefly.MAX_UPLOAD_BYTES
+        proxied_host = proxy_request_host(environ)
+        if proxied_host is not None and proxied_host != IRSA_HOST:
+            return refused(proxied_host)(environ, start_response)
         try:
             endpoint, args = URLS.bind_to_environ(environ).match()
             fault = self.faults.take(endpoint, request) if endpoint != "faults" else None
@@ -91,8 +129,7 @@ class Application:
             else:
                 response = self.faults.respond(fault, request, lambda: self.dispatch(request, endpoint, args))
         except NotFound:
-            response = Response(f"Not found: {request.path}\n(offline_irsa serves only 2MASS allsky SIA v1, "
-                                "its IBE data and a Firefly stand-in)\n", status=404, mimetype="text/plain")
+            response = Response(not_found_text(request.path), status=404, mimetype="text/plain")
         except HTTPException as err:
             response = err
         except Exception as err:  # a bug in a service: say so, and keep serving
@@ -106,6 +143,18 @@ class Application:
             return sia.respond(request)
         if endpoint == "data":
             return ibe.respond(request, args["path"])
+        if endpoint == "sia2":
+            return sia2.respond(request)
+        if endpoint == "sia2_capabilities":
+            return sia2.capabilities(request)
+        if endpoint == "sia2_availability":
+            return sia2.availability(request)
+        if endpoint == "older_sia":
+            return twomass_im.respond_sia(request)
+        if endpoint == "older_image":
+            return twomass_im.respond_image(request)
+        if endpoint == "older_preview":
+            return twomass_im.respond_key(request)
         if endpoint == "healthz":
             return Response("OK", mimetype="text/plain")
         if endpoint == "command":
@@ -121,12 +170,47 @@ class Application:
         if endpoint == "tap":
             return self.tap.respond(request, args["path"])
         base = request.host_url.rstrip("/")
-        return Response(INDEX.format(base=base, sia=SIA_PATH, data=DATA_PATH, record=RECORD_PATH, tap=TAP_PATH),
+        return Response(INDEX.format(base=base, sia=SIA_PATH, sia2=SIA2_PATH, older=OLDER_SIA_PATH, data=DATA_PATH,
+                                     record=RECORD_PATH, tap=TAP_PATH),
                         mimetype="text/plain")
+
+
+def proxy_request_host(environ) -> str | None:
+    """The host of a request sent in proxy form (``GET http://host/path``), as curl and wget send them."""
+    uri = environ.get("REQUEST_URI") or ""
+    if not uri.lower().startswith(("http://", "https://")):
+        return None
+    return (urlsplit(uri).hostname or "").rstrip(".")
+
+
+def refused(host: str) -> Response:
+    return Response(not_served(host) + "\n", status=403, mimetype="text/plain")
 
 
 class _Handler(WSGIRequestHandler):
     timeout = IDLE_TIMEOUT  # socket timeout: an idle keep-alive connection gives its thread back
+
+    def do_CONNECT(self) -> None:  # noqa: N802 (http.server's naming)
+        """A proxy tunnel (curl, wget): to IRSA's port 443 or 80 here; any other host is refused."""
+        target = connect_target(self.path)
+        ports = getattr(self.server, "tunnel_ports", {})
+        self.close_connection = True
+        if target is None or target[0] != IRSA_HOST or target[1] not in ports:
+            host = self.path if target is None else target[0]
+            reason = not_served(host) if target is None or target[0] != IRSA_HOST else (
+                f"offline run: {IRSA_HOST} is served on ports {', '.join(map(str, sorted(ports)))} only")
+            body = (reason + "\n").encode()
+            self.send_response(403, reason)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        with socket.create_connection(ports[target[1]], timeout=IDLE_TIMEOUT) as upstream:
+            self.send_response(200, "Connection established")
+            self.end_headers()
+            self.wfile.flush()
+            relay(self.connection, upstream)
 
 
 class _QuietHandler(_Handler):
@@ -174,11 +258,42 @@ class BoundedThreadedServer(BaseWSGIServer):
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
+class BoundedTLSServer(BoundedThreadedServer):
+    """The same server over TLS. The handshake happens in the connection's worker thread, within
+    ``IDLE_TIMEOUT``, not in the accepting thread, where a client that never finishes it would stop
+    every other connection from being accepted (werkzeug's own TLS wraps the listening socket)."""
+
+    def __init__(self, host: str, port: int, app, handler: type[WSGIRequestHandler],
+                 context: ssl.SSLContext, max_threads: int = MAX_THREADS) -> None:
+        super().__init__(host, port, app, handler, max_threads)
+        self.ssl_context = context  # werkzeug reads it: wsgi.url_scheme is "https"
+
+    def _handle(self, request, client_address) -> None:
+        try:
+            request.settimeout(IDLE_TIMEOUT)
+            # werkzeug writes an answer's headers and body separately; over TLS each is a record of its own,
+            # and with Nagle's algorithm the second waited for the client's delayed ACK: 50 ms per request
+            # on a kept-alive connection, against 1.5 ms in plain HTTP.
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            request = self.ssl_context.wrap_socket(request, server_side=True)
+        except (OSError, ValueError):  # a failed or abandoned handshake: nothing to answer
+            self.shutdown_request(request)
+            return
+        super()._handle(request, client_address)
+
+
 @dataclass
 class ServedURLs:
     """Where the stand-in answers: ``base`` stands in for https://irsa.ipac.caltech.edu."""
 
     base: str
+    tls_address: tuple[str, int] | None = None  # where IRSA's port 443 is served (HTTPS), if it is
+
+    @property
+    def plain_address(self) -> tuple[str, int]:
+        """Where IRSA's port 80 is served (plain HTTP, and the proxy for curl and wget)."""
+        parts = urlsplit(self.base)
+        return parts.hostname, parts.port
 
     @property
     def sia(self) -> str:
@@ -191,6 +306,14 @@ class ServedURLs:
     @property
     def tap(self) -> str:
         return self.base + TAP_PATH
+
+    @property
+    def sia2(self) -> str:
+        return self.base + SIA2_PATH
+
+    @property
+    def older_sia(self) -> str:
+        return self.base + OLDER_SIA_PATH
 
     @property
     def firefly(self) -> str:
@@ -208,7 +331,11 @@ class ServedURLs:
         return "\n".join([
             "offline_irsa: serving SYNTHETIC 2MASS-like data (not real observations)",
             f"  IRSA base (stands in for https://irsa.ipac.caltech.edu): {self.base}",
+            *([f"  IRSA's HTTPS (port 443), throw-away certificate: https://{self.tls_address[0]}:"
+               f"{self.tls_address[1]}"] if self.tls_address else []),
             f"  SIA v1, 2MASS All-Sky atlas: {self.sia}",
+            f"  SIA v2 (Irsa.query_sia):     {self.sia2}",
+            f"  Older 2MASS SIA:             {self.older_sia}?type=at&ds=asky&",
             f"  IBE data and cutouts:        {self.data}/",
             f"  TAP (fp_psc, caom):          {self.tap}",
             f"  Firefly (FIREFLY_URL):       {self.firefly}",
@@ -228,11 +355,19 @@ class OfflineIRSA(ServedURLs):
     def __init__(self, host: str = "127.0.0.1", port: int = 0, quiet: bool = True) -> None:
         self.app = Application()
         self.app.faults.on_stop = self._stop_in_background
-        self._server = BoundedThreadedServer(host, port, self.app, _QuietHandler if quiet else _Handler)
+        handler = _QuietHandler if quiet else _Handler
+        self.authority = StandInAuthority()
+        self._server = BoundedThreadedServer(host, port, self.app, handler)
+        self._tls_server = BoundedTLSServer(host, 0, self.app, handler, self.authority.server_context())
+        self._server.tunnel_ports = {443: (host, self._tls_server.server_port), 80: (host, self._server.server_port)}
         self._thread: threading.Thread | None = None
+        # Serving from the start, so that stop() can always shut it down (shutdown() waits for a serve loop).
+        self._tls_thread = threading.Thread(target=self._tls_server.serve_forever, name="offline-irsa-tls",
+                                            daemon=True)
+        self._tls_thread.start()
         self._serving = False
         self._stopped = threading.Event()
-        super().__init__(f"http://{host}:{self._server.server_port}")
+        super().__init__(f"http://{host}:{self._server.server_port}", (host, self._tls_server.server_port))
 
     @property
     def received(self) -> firefly.FireflyRecorder:
@@ -261,11 +396,14 @@ class OfflineIRSA(ServedURLs):
             return
         self._stopped.set()
         self.app.faults.clear()  # lets hung requests go
+        self._tls_server.shutdown()
         if self._serving:
             self._server.shutdown()
         self._server.server_close()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=10)
+        self._tls_server.server_close()
+        for thread in (self._thread, self._tls_thread):
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(timeout=10)
 
     def __enter__(self) -> OfflineIRSA:
         return self.start()

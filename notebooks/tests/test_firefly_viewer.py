@@ -221,3 +221,57 @@ def test_loader_contract_as_the_jupyterlab_extension_uses_it(stand_in, viewer):
                       "window.firefly.getViewer('lab-contract').openViewer()")
     assert popup.value.url == f"{stand_in.firefly}/?__wsch=lab-contract__viewer"
     assert errors == [] and browser.outside == []
+
+
+def test_text_regions_point_sizes_and_strings_not_drawn_as_the_page_shows_them(viewer, stand_in):
+    fc, page, browser, errors = viewer
+    fc.show_fits_image(file_input=ATLAS.format(band="k"), plot_id="marks", Title="marks")
+    shown = wait_for_plot(page, SCOPE, "marks")
+    _, wcs = fits_via_stand_in(stand_in.base, ATLAS.format(band="k"))
+    (ra, dec), (pra, pdec) = (wcs.pixel_to_world_values(x, y) for x, y in [(200.0, 400.0), (300.0, 700.0)])
+    fc.overlay_region_layer(region_data=[  # overlaying-regions' and demo-region's forms
+        "icrs", f'text {ra}d {dec}d {{M51}} # color=red font="helvetica 16 bold normal" textangle=30',
+        f"point {pra}d {pdec}d # point=diamond 25 text={{NGC 5195}} color=cyan",
+        "icrs;circle 10p 20p 3"], region_layer_id="marks", plot_id="marks")
+    waited_for(page, SCOPE, "the string not drawn listed", page.wait_for_function,
+               f"() => /circle 10p 20p 3/.test(document.querySelector('{SCOPE} .ffo-notes').innerText)", timeout=10_000)
+    notes = page.inner_text(f"{SCOPE} .ffo-notes")
+    assert "marks: “icrs;circle 10p 20p 3” not drawn: the position 10p is in pixels on a sky line" in notes
+    shown = wait_for_plot(page, SCOPE, "marks")  # where the image is now that the notes took a line more
+    text = page.locator(f"{SCOPE} g[data-layer='marks'] text.ffo-text")
+    angle = float(text.get_attribute("transform").split("(")[1].split()[0])
+    assert text.text_content() == "M51" and angle == pytest.approx(-30, abs=0.1)  # the WCS turns it a little
+    box = text.bounding_box()
+    sx, sy = pixel_to_screen(shown, 200.0, 400.0)
+    assert abs(box["x"] + box["width"] / 2 - sx) < 2 and abs(box["y"] + box["height"] / 2 - sy) < 2
+    point = page.locator(f"{SCOPE} g[data-layer='marks'] path.ffo-point[data-marker='diamond']")
+    width = "n => n.getBoundingClientRect().width"  # the shape's; Playwright's bounding_box adds the stroke's
+    assert point.evaluate(width) == pytest.approx(25, abs=0.5)  # screen pixels, at the fitted zoom
+    fc.set_zoom("marks", 2)
+    waited_for(page, SCOPE, "zoom 2.0×", page.wait_for_function,
+               f"() => /zoom 2\\.0×/.test(document.querySelector('{SCOPE} .ffo-zoom').textContent)", timeout=10_000)
+    assert point.evaluate(width) == pytest.approx(25, abs=0.5)  # and at zoom 2
+    assert errors == [] and browser.outside == []
+
+
+def test_a_preview_is_said_and_reinit_viewer_clears_the_page(viewer):
+    fc, page, browser, errors = viewer
+    fc.show_data(ATLAS.format(band="j"), preview_metadata=True, title="J preview")
+    wait_for_plot(page, SCOPE, "J preview")
+    assert "show_data(preview_metadata=True) asked Firefly to show a preview of J preview's contents" in (
+        page.inner_text(f"{SCOPE} .ffo-notes"))
+    fc.reinit_viewer()
+    waited_for(page, SCOPE, "an empty viewer", page.wait_for_function,
+               f"() => /^No image yet/.test(document.querySelector('{SCOPE} .ffo-title').textContent)",
+               timeout=10_000)
+    assert page.locator(f"{SCOPE} .ffo-tab").count() == 0 and page.locator(f"{SCOPE} .ffo-stage").is_hidden()
+    assert page.locator(f"{SCOPE} .ffo-region").count() == 0
+    assert page.inner_text(f"{SCOPE} .ffo-notes") == "app_data.reinitApp: reinit_viewer: the viewer was cleared"
+    # the page's icon is inline and loads: a browser that shows icons asks for no /favicon.ico
+    assert page.evaluate("""async () => {
+        const image = new Image();
+        image.src = document.querySelector('link[rel=icon]').href;
+        await image.decode();
+        return image.src.startsWith('data:image/svg+xml,') && image.naturalWidth > 0;
+    }""")
+    assert still_same_page(page) and errors == [] and browser.outside == []

@@ -54,6 +54,15 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("HTTP floor (/healthz)",) + repeat(session, f"{server.firefly}/healthz", None, args.repeat))
         rows.append(("SIA search, CSV",) + repeat(session, server.sia, search | {"RESPONSEFORMAT": "CSV"}, args.repeat))
         rows.append(("SIA search, VOTable",) + repeat(session, server.sia, search, args.repeat))
+        # The same 1" search through each door, VOTable answers: SIA v1, SIA v2 (as pyvo's SIA2Service and
+        # astroquery's Irsa.query_sia send it), and IRSA's older 2MASS SIA (as pyvo's SIAService sends it).
+        arcsec = 1 / 3600
+        v1 = {"POS": pos, "SIZE": repr(arcsec), "VERB": "2"}
+        v2 = {"POS": f"CIRCLE {TARGET[0]} {TARGET[1]} {arcsec!r}", "COLLECTION": "twomass_allsky"}
+        older = {"type": "at", "ds": "asky", "POS": pos, "SIZE": repr(arcsec), "VERB": "2"}
+        rows.append(("SIA v1 search, 1\"",) + repeat(session, server.sia, v1, args.repeat))
+        rows.append(("SIA v2 search, 1\"",) + repeat(session, server.sia2, v2, args.repeat))
+        rows.append(("older 2MASS SIA search, 1\"",) + repeat(session, server.older_sia, older, args.repeat))
         rows.append(("full H image, cold (renders)", cold_full[0], cold_full[0], cold_full[1]))
         rows.append(("full H image, warm",) + repeat(session, local_image, None, args.repeat))
         rows.append(("1' cutout, cold (renders)", cold_cut[0], cold_cut[0], cold_cut[1]))
@@ -67,8 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'request':32} {'median s':>10} {'best s':>10} {'x floor':>8} {'bytes':>10}")
     for name, median, best, size in rows:
         print(f"{name:32} {median:10.4f} {best:10.4f} {median / floor:8.1f} {size:10d}")
-    full, cut = rows[4], rows[6]
+    by_name = {row[0]: row for row in rows}
+    full, cut = by_name["full H image, warm"], by_name["1' cutout, gzipped"]
     print(f"1' cutout vs full image: {cut[3] / full[3]:.4f} of the bytes, {cut[1] / full[1]:.2f} of the time")
+    v1, v2 = by_name['SIA v1 search, 1"'], by_name['SIA v2 search, 1"']
+    print(f"SIA v2 vs SIA v1 at the same position: {v2[1] / v1[1]:.2f}x the time (aim: at most 2x)")
     return 0
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from offline_irsa.harness.live_report import service_of
+from offline_irsa.https import not_served
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # A frame's header in IPython's tracebacks ("File /x/socket.py:706, in SocketIO.readinto(self, b)",
@@ -23,6 +24,8 @@ FRAME = re.compile(r"^\s*(File \S.*?:\d+, in .*|Cell In\[\d+\], line \d+.*|File 
                    r"|\S*(\.py|<ipython-input-\S+>) in \S.*)$")
 CURRENT_LINE = re.compile(r"^-*>\s*\d+\s(.*)$")  # IPython marks a frame's current line with "---->"
 EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(Error|Exception|Interrupt|Warning|Exit)\b[^\n]*)$", re.M)
+# The sentence an offline run's refused connection carries (``https.not_served``), wherever a client put it.
+REFUSED = re.compile(re.escape(not_served("HOST")).replace("HOST", r"[^\s'\"]+"))
 CAUSE_SEPARATORS = ("The above exception was the direct cause", "During handling of the above exception")
 
 
@@ -102,5 +105,8 @@ class CellFailure:
                 lines.append("it did not stop when interrupted, so no traceback shows what it was waiting for")
         if self.error and not (self.timeout is not None and self.error == "KeyboardInterrupt"):
             lines.append(f"error: {self.error}")
+        refused = REFUSED.search(plain(self.traceback))
+        if refused and refused.group(0) not in self.error:
+            lines.append(f"because: {refused.group(0)}")  # a client (fsspec) raised its own error from the refusal
         lines.append(f"service: {self.service}")
         return "\n".join(lines)

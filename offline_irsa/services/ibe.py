@@ -21,7 +21,8 @@ and what IRSA's service does (irsa-recorded.md). Choices where IBE's page is sil
   COMMENT naming the pixels kept;
 * files are gzipped at level 1: synthetic noise hardly compresses, and level 9 is
   five times slower for a 1% smaller file;
-* the artifact tables SIA's ``pers_art``/``glint_art`` point to are not served (404).
+* the artifact tables SIA's ``pers_art``/``glint_art`` point to are not served (404);
+* byte ranges (``Range``) are answered, as by any web server serving files.
 """
 
 from __future__ import annotations
@@ -75,6 +76,11 @@ def image(tile: AtlasTile, band: str) -> fits.PrimaryHDU:
 def image_file(tile: AtlasTile, band: str) -> bytes:
     """The whole image as a gzipped FITS file."""
     return _fits_bytes(image(tile, band), compress=True)
+
+
+def image_bytes(tile: AtlasTile, band: str, compress: bool = True) -> bytes:
+    """The whole image as a FITS file, gzipped or not; unzipped, the gzipped file is the other byte for byte."""
+    return image_file(tile, band) if compress else _fits_bytes(image(tile, band), compress=False)
 
 
 def _fits_bytes(hdu: fits.PrimaryHDU, compress: bool) -> bytes:
@@ -168,7 +174,7 @@ def respond(request: Request, path: str) -> Response:
             raise CutoutError(f"gzip must be one of {', '.join(GZIP_FLAGS)}, got {params['gzip']!r}")
         compress = GZIP_FLAGS[flag]
         if "center" not in params and "size" not in params:
-            body = image_file(tile, band) if compress else _fits_bytes(image(tile, band), compress=False)
+            body = image_bytes(tile, band, compress)
         elif "center" in params and "size" in params:
             body = _fits_bytes(cutout(tile, band, params), compress)
         else:
@@ -178,8 +184,14 @@ def respond(request: Request, path: str) -> Response:
     except NoOverlap as err:
         return _text(f"Cutout failed: {err}", 500)
     name = path.rsplit("/", 1)[-1] if compress else path.rsplit("/", 1)[-1].removesuffix(".gz")
-    return Response(
+    response = Response(
         body,
         mimetype="application/gzip" if compress else "application/fits",
         headers={"Content-Disposition": f'attachment; filename="{name}"', "X-Data-Origin": "synthetic"},
     )
+    # Byte ranges, as a web server serving files answers them: fsspec (``fits.open(url, use_fsspec=True)``)
+    # reads a remote file in ranges. Not recorded for IBE; a file server that ignored them would make
+    # fsspec read whole files, or fail.
+    response.make_conditional(request, accept_ranges=True, complete_length=len(body))
+    del response.headers["Date"]  # make_conditional adds one, and the server its own: one is enough
+    return response

@@ -32,7 +32,6 @@ Choices where the record is silent (each one a constant or a function here):
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,11 +42,9 @@ from werkzeug.wrappers import Request, Response
 
 from offline_irsa.services.params import ParameterError, numbers, single_values
 from offline_irsa.sky.bands import BANDS
+from offline_irsa.sky.images import PROJECTION, AtlasImage
 from offline_irsa.sky.regions import INTERSECT_RULES, find_tiles
-from offline_irsa.sky.render import magzp, msnr10, seeing
-from offline_irsa.sky.tiling import NAXIS1, PIXEL_SCALE_DEG, AtlasTile
 
-PUBLIC_DATA_ROOT = "https://irsa.ipac.caltech.edu/ibe/data/twomass/allsky/allsky"
 TITLE_PREFIX = "2MASS All-Sky Data Release"
 MAX_SIZE_DEG = 10.0
 VOTABLE_MIME = "application/x-votable+xml; charset=UTF-8"
@@ -154,25 +151,20 @@ def parse_format(text: str | None) -> set[str]:
     return formats
 
 
-def title(tile: AtlasTile, band: str) -> str:
-    return (f"{TITLE_PREFIX} {BANDS[band].title}-Band Atlas Image: "
-            f"{tile.ordate} {tile.hemisphere} {tile.scanno:03d} {tile.image_number:04d}")
+def title(image: AtlasImage) -> str:
+    return f"{TITLE_PREFIX} {image.band_name}-Band Atlas Image: {image.set_label}"
 
 
-def _row(tile: AtlasTile, band: str) -> tuple:
-    ra, dec = tile.center
-    info = BANDS[band]
-    rho = math.radians(tile.twist)
-    cdelt1, cdelt2 = -PIXEL_SCALE_DEG, PIXEL_SCALE_DEG
-    cd = [math.cos(rho) * cdelt1, -math.sin(rho) * cdelt2, math.sin(rho) * cdelt1, math.cos(rho) * cdelt2]
-    scan_url = f"{PUBLIC_DATA_ROOT}/{tile.ordate}{tile.hemisphere}/s{tile.scanno:03d}"
+def _row(image: AtlasImage) -> tuple:
+    """The SIA v1 row of one image, every value read from the image record."""
+    ra, dec = image.center
     return (
-        title(tile, band), f"{PUBLIC_DATA_ROOT}/{tile.path(band)}", 2, "image/fits", ra, dec,
-        np.array([NAXIS1, tile.naxis2]), np.array([NAXIS1 / 2 + 0.5, tile.naxis2 / 2 + 0.5]),
-        np.array([ra, dec]), "SIN", np.array([cdelt1, cdelt2]), np.array(cd),
-        info.title, info.wavelength, info.lo, info.hi, f"{scan_url}/pers.tbl", f"{scan_url}/glint.tbl",
-        tile.ordate, tile.hemisphere, tile.scanno, tile.image_number, tile.ordate, tile.coadd_key,
-        seeing(tile), magzp(tile, band), msnr10(tile, band),
+        title(image), image.url, 2, "image/fits", ra, dec, np.array(image.naxis), np.array(image.crpix),
+        np.array(image.crval), PROJECTION, np.array(image.cdelt), np.array(image.cd),
+        image.band_name, image.band_info.wavelength, image.band_info.lo, image.band_info.hi,
+        f"{image.scan_data_url}/pers.tbl", f"{image.scan_data_url}/glint.tbl",
+        image.ordate, image.hemisphere, image.scanno, image.image_number, image.ut_date, image.coadd_key,
+        image.seesh, image.magzp, image.msnr10,
     )
 
 
@@ -188,7 +180,7 @@ def search(params: dict[str, str]) -> list[tuple]:
     intersect = params.get("INTERSECT", "OVERLAPS").upper()
     if intersect not in INTERSECT_RULES:
         raise QueryError(f"INTERSECT must be one of {', '.join(INTERSECT_RULES)}, got {params['INTERSECT']!r}")
-    return [_row(tile, band) for tile in find_tiles(ra, dec, width, height, intersect) for band in BANDS]
+    return [_row(AtlasImage(tile, band)) for tile in find_tiles(ra, dec, width, height, intersect) for band in BANDS]
 
 
 def _info(name: str, value: str, text: str | None = None) -> Info:

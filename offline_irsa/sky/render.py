@@ -20,6 +20,7 @@ from astropy.io import fits
 from astropy.wcs import WCS
 
 from offline_irsa.sky.bands import BANDS, SATURATION_DN
+from offline_irsa.sky.images import PROJECTION, AtlasImage
 from offline_irsa.sky.known_objects import REGIONS
 from offline_irsa.sky.nebulae import emission_dn
 from offline_irsa.sky.stars import stars_near
@@ -71,20 +72,26 @@ def msnr10(tile: AtlasTile, band: str) -> float:
 
 
 def wcs_header(tile: AtlasTile) -> fits.Header:
-    """The image's WCS as atlas images write it (the same in every band)."""
-    ra, dec = tile.center
+    """The image's WCS as atlas images write it (the same in every band), from the image record."""
+    image = AtlasImage(tile, "j")
     hdr = fits.Header()
-    hdr["CTYPE1"] = ("RA---SIN", "orthographic projection")
-    hdr["CTYPE2"] = ("DEC--SIN", "orthographic projection")
-    hdr["CRPIX1"] = (NAXIS1 / 2 + 0.5, "reference pixel, axis 1")
-    hdr["CRPIX2"] = (tile.naxis2 / 2 + 0.5, "reference pixel, axis 2")
-    hdr["CRVAL1"] = (ra, "RA at the image centre, J2000 (deg)")
-    hdr["CRVAL2"] = (dec, "Dec at the image centre, J2000 (deg)")
-    hdr["CROTA2"] = (tile.twist, "image twist, +axis 2 west of north (deg)")
-    hdr["CDELT1"] = (-PIXEL_SCALE_DEG, "pixel size, axis 1 (deg)")
-    hdr["CDELT2"] = (PIXEL_SCALE_DEG, "pixel size, axis 2 (deg)")
+    hdr["CTYPE1"] = (f"RA---{PROJECTION}", "orthographic projection")
+    hdr["CTYPE2"] = (f"DEC--{PROJECTION}", "orthographic projection")
+    hdr["CRPIX1"] = (image.crpix[0], "reference pixel, axis 1")
+    hdr["CRPIX2"] = (image.crpix[1], "reference pixel, axis 2")
+    hdr["CRVAL1"] = (image.crval[0], "RA at the image centre, J2000 (deg)")
+    hdr["CRVAL2"] = (image.crval[1], "Dec at the image centre, J2000 (deg)")
+    hdr["CROTA2"] = (image.crota2, "image twist, +axis 2 west of north (deg)")
+    hdr["CDELT1"] = (image.cdelt[0], "pixel size, axis 1 (deg)")
+    hdr["CDELT2"] = (image.cdelt[1], "pixel size, axis 2 (deg)")
     hdr["EQUINOX"] = (2000.0, "equinox of the coordinates")
     return hdr
+
+
+def observed_at(tile: AtlasTile) -> _dt.datetime:
+    """UT of the image's central frame: the night's start, the scans before it, the frames before it."""
+    return _dt.datetime.combine(tile.night, _dt.time()) + NIGHT_START_UT[tile.hemisphere] + SCAN_DURATION * (
+        tile.scanno - 1) + SCAN_DURATION * (tile.image_number / FRAMES_PER_SCAN)
 
 
 def _sexagesimal(ra: float, dec: float) -> tuple[str, str]:
@@ -125,8 +132,7 @@ def header(tile: AtlasTile, band: str, data: np.ndarray) -> fits.Header:
     hdr["NUMFRMS"] = (FRAMES_PER_SCAN, "frames in this scan")
     hdr["TELNAME"] = TELESCOPES[hem]
     hdr["FILTER"] = (band, "band: j, h, k")
-    observed = _dt.datetime.combine(tile.night, _dt.time()) + NIGHT_START_UT[hem] + SCAN_DURATION * (
-        tile.scanno - 1) + SCAN_DURATION * (tile.image_number / FRAMES_PER_SCAN)
+    observed = observed_at(tile)
     hdr["UT_DATE"] = (observed.strftime("%y%m%d"), "UT date of the image's central frame (yymmdd)")
     hdr["UT"] = (observed.strftime("%H:%M:%S.%f")[:11], "UT of the image's central frame")
     hdr["EQUINOX"] = wcs.cards["EQUINOX"][1:]

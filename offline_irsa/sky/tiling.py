@@ -214,6 +214,15 @@ class AtlasTile:
         return tile_corners(self.belt, self.scan, self.tile)[0]
 
     @classmethod
+    def from_coadd_key(cls, key: int) -> AtlasTile:
+        """The tile whose ``coadd_key`` is ``key``; ValueError if there is none."""
+        scan_id, tile = divmod(key - 1, TILES_PER_SCAN)
+        if not 0 <= scan_id < N_SCANS:
+            raise ValueError(f"no atlas image has coadd_key {key}")
+        belt = int(np.searchsorted(_FIRST_SCAN_OF_BELT, scan_id, side="right") - 1)
+        return cls(belt, scan_id - int(_FIRST_SCAN_OF_BELT[belt]), tile)
+
+    @classmethod
     def from_path(cls, path: str) -> tuple[AtlasTile, str]:
         """Parse ``{ordate}{hemisphere}/s{scanno}/image/{fname}``; ValueError if no such image."""
         parts = path.split("/")

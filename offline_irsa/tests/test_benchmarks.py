@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from offline_irsa.benchmarks import firefly, load, notebooks, services, tap
+from offline_irsa.benchmarks import firefly, load, notebooks, routing, services, tap
 
 NUMBER = r"\d+\.\d+"
 
@@ -16,8 +16,10 @@ NUMBER = r"\d+\.\d+"
 def test_services_prints_each_request_beside_the_http_floor(capsys):
     assert services.main(["--repeat", "2"]) == 0
     printed = capsys.readouterr().out
-    for row in ("HTTP floor (/healthz)", "SIA search, CSV", "full H image, warm", "1' cutout, gzipped"):
+    for row in ("HTTP floor (/healthz)", "SIA search, CSV", "full H image, warm", "1' cutout, gzipped",
+                'SIA v1 search, 1"', 'SIA v2 search, 1"', 'older 2MASS SIA search, 1"'):
         assert re.search(rf"^{re.escape(row)}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+\d+$", printed, re.M), row
+    assert re.search(rf"^SIA v2 vs SIA v1 at the same position: {NUMBER}x the time", printed, re.M)
 
 
 def test_load_prints_threads_and_memory_beside_werkzeugs_own_server(capsys):
@@ -50,3 +52,12 @@ def test_tap_prints_each_query_beside_an_sia_search_and_the_memory(capsys):
         assert re.search(rf"^{re.escape(row)}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+\d+$", printed, re.M), row
     assert re.search(rf"^rss before cones MB\s+{NUMBER}$", printed, re.M), printed
     assert re.search(rf"^rss after cones MB\s+{NUMBER}$", printed, re.M), printed
+
+
+def test_routing_prints_the_tutorial_and_each_client_beside_its_baseline(capsys):
+    assert routing.main(["--repeat", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert re.search(rf"^URL rewrite in urllib, requests \(before\)\s+{NUMBER}\s+{NUMBER}$", printed, re.M), printed
+    assert re.search(rf"^by connection, HTTPS \(now\)\s+{NUMBER}\s+{NUMBER}$", printed, re.M), printed
+    for client in ("urllib", "requests", "httpx", "aiohttp", "astropy download_file"):
+        assert re.search(rf"^{client}\s+{NUMBER}\s+{NUMBER}\s+-?{NUMBER}$", printed, re.M), client

@@ -23,6 +23,7 @@ from offline_irsa.harness.notebooks import CELL_TIMEOUT
 from .test_harness import FRONT, ROOT, cell
 
 TIMEOUT = 3
+GIVEN = 3 * TIMEOUT  # a timeout a request gives itself, which routing must keep
 SILENT_SERVER = """\
 import socket, threading, requests
 listener = socket.socket()
@@ -175,7 +176,7 @@ def test_routed_requests_without_a_timeout_get_one(tmp_path):
             "urllib": lambda: urllib.request.urlopen(sia),
             "pyvo": lambda: pyvo.dal.SIAService(sia).search(pos=(10, 41), size=0.01),
             "firefly_client": lambda: FireflyClient.make_client(url="https://irsa.ipac.caltech.edu/irsaviewer"),
-            "given timeout kept": lambda: requests.get(sia, timeout={TIMEOUT / 3}),
+            "given timeout kept": lambda: requests.get(sia, timeout={GIVEN}),
         }}
         for name, call in calls.items():
             started, ended = time.monotonic(), []
@@ -188,19 +189,21 @@ def test_routed_requests_without_a_timeout_get_one(tmp_path):
                     ended.append(type(err).__name__)
 
             threading.Thread(target=attempt, daemon=True).start()
-            while not ended and time.monotonic() - started < {TIMEOUT + 6}:
+            while not ended and time.monotonic() - started < {10 * GIVEN}:
                 time.sleep(0.05)
             print(f"{{name}}: {{time.monotonic() - started:.1f}} s {{ended[0] if ended else 'still waiting'}}")
     """))
     env = os.environ | {"OFFLINE_IRSA_REQUEST_TIMEOUT": str(TIMEOUT)}
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=90, env=env)
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, env=env)
     print(result.stdout)
     lines = dict(line.split(": ", 1) for line in result.stdout.splitlines() if ": " in line)
     assert set(lines) == {"requests", "urllib", "pyvo", "firefly_client", "given timeout kept"}, result.stderr
     for name, line in lines.items():
         seconds = float(line.split()[0])
-        limit = TIMEOUT / 3 if name == "given timeout kept" else TIMEOUT
-        assert limit - 0.2 < seconds < limit + 2.5, (name, line)
+        # Never before its timeout: the given one kept (longer than the stand-in's default), or the default.
+        # Ended well before ten times that, however busy the machine: not left waiting for ever.
+        limit = GIVEN if name == "given timeout kept" else TIMEOUT
+        assert limit - 0.2 < seconds < 10 * limit, (name, line)
 
 
 def test_failure_messages_name_the_cell_the_call_and_the_service():

@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import math
+import re
 import threading
 import time
 
@@ -313,3 +314,160 @@ def test_a_local_file_is_uploaded_and_drawn(server, tmp_path):
     [plot] = shown["plots"]
     assert (plot["title"], plot["width"], plot["height"], plot["errors"]) == ("local.fits", 48, 64, [])
     assert plot["bands"]["NO_BAND"].startswith("${upload-dir}/") and shown["notShown"] == []
+
+
+# --- drawn as sent, or listed (firefly_client's own calls, as its example notebooks make them) -----------------
+
+def viewer_state(server, channel: str) -> dict:
+    """What the viewer page is given to draw for the channel."""
+    return requests.get(f"{server.firefly}/_offline/state", params={"channel": channel}, timeout=60).json()
+
+
+def plotted(server, channel: str, plot_id: str = "p", **params) -> tuple[FireflyClient, WCS]:
+    """A client on a fresh channel with the 2MASS H image plotted as ``plot_id``, and that image's WCS."""
+    server.received.clear()
+    fc = FireflyClient(server.firefly, channel)
+    fc.show_fits_image(file_input=IMAGE.format(band="h"), plot_id=plot_id, **params)
+    raw = gzip.decompress(requests.get(IMAGE.format(band="h").replace("https://irsa.ipac.caltech.edu", server.base),
+                                       timeout=30).content)
+    return fc, WCS(fits.getheader(io.BytesIO(raw)))
+
+
+def layer_of(shown: dict, layer_id: str, plot_id: str = "p") -> dict:
+    plot = next(p for p in shown["plots"] if p["plotId"] == plot_id)
+    return next(layer for layer in plot["layers"] if layer["id"] == layer_id)
+
+
+def test_a_text_region_shows_its_text_where_the_wcs_puts_it(server):
+    fc, wcs = plotted(server, "text-chan")
+    ra, dec = wcs.pixel_to_world_values(200.0, 400.0)
+    fc.overlay_region_layer(region_data=["icrs", f"circle {ra}d {dec}d 6' # color=red",
+                                         f"text {ra}d {dec}d {{M51}} # color=red"],
+                            title="WISE Annotations", region_layer_id="notes", plot_id="p")
+    layer = layer_of(viewer_state(server, "text-chan"), "notes")
+    circle, text = layer["shapes"]
+    assert (text["shape"], text["text"], text["color"]) == ("text", "M51", "red") and layer["problems"] == []
+    # ICRS on the image's FK5 WCS: about 0.02 arcsec, and the pixels are an arcsecond
+    assert (text["cx"], text["cy"]) == pytest.approx((200.5, 1024 - 400 - 0.5), abs=0.05)
+
+
+def test_firefly_sizes_in_pixels_are_drawn_and_every_string_not_drawn_is_listed_with_the_reason(server):
+    fc, wcs = plotted(server, "sizes-chan")
+    ra, dec = wcs.pixel_to_world_values(300.0, 500.0)
+    drawn = [f"icrs;circle {ra}d {dec}d 30i # color=orange text={{region 5/7}}",  # demo-basic's form
+             "circle  80.484469p 77.231180p 3.002392 # color=#B8E986"]  # demo-region's: no frame, physical
+    refused = ["image;vector 1 2 3 4", "icrs;circle 10p 20p 3", "bogus;circle 1 2 3"]
+    fc.add_region_data(region_data=drawn + refused, region_layer_id="sizes", plot_id="p")
+    layer = layer_of(viewer_state(server, "sizes-chan"), "sizes")
+    sky, physical = layer["shapes"]
+    assert (sky["cx"], sky["cy"], sky["label"]) == (pytest.approx(300.5, abs=0.05), pytest.approx(523.5, abs=0.05),
+                                                    "region 5/7")
+    assert sky["r"] == pytest.approx(30, rel=1e-3)  # 30 image pixels
+    assert (physical["cx"], physical["cy"], physical["r"]) == pytest.approx((79.984469, 1024 - 77.23118 + 0.5,
+                                                                           3.002392))
+    assert len(layer["problems"]) == 3
+    for line, problem, reason in zip(refused, layer["problems"], ["not supported by the regions package",
+                                                                  "in pixels on a sky line", "'bogus'"], strict=True):
+        assert problem.startswith(f"“{line}” not drawn: ") and reason in problem
+
+
+def test_point_size_text_angle_and_font_are_drawn_and_other_properties_named(server):
+    fc, wcs = plotted(server, "style-chan")
+    ra, dec = wcs.pixel_to_world_values(250.0, 600.0)
+    fc.overlay_region_layer(region_data=[
+        'image;text 100 150 # color=pink text={text angle is 30 deg } edit=0 highlite=0  font="Times 16 bold normal" '
+        'textangle=30',  # demo-region's, as sent
+        f"icrs;point {ra}d {dec}d # point=diamond 25 text={{NGC 5195}} color=cyan",  # overlaying-regions' form
+        "image;circle 50 50 5 # width=3 dash=1 edit=1 tag={group a} text={label} textangle=40"],
+        region_layer_id="styled", plot_id="p")
+    layer = layer_of(viewer_state(server, "style-chan"), "styled")
+    text, point, circle = layer["shapes"]
+    assert (text["text"], text["angle"], text["font"]) == ("text angle is 30 deg ", 30, {
+        "name": "Times", "size": 16, "weight": "bold", "style": "normal"})
+    assert (point["marker"], point["size"], point["label"]) == ("diamond", 25, "NGC 5195")
+    assert (circle["width"], circle["dash"]) == (3, True)
+    [named] = layer["problems"]  # edit=0 and highlite=0 hold anyway: this viewer edits nothing
+    assert named.startswith("“image;circle 50 50 5") and named.endswith(
+        "drawn without edit=1, tag=['group a'], textangle (regions reads it for text regions only)")
+
+
+def test_reinit_viewer_clears_the_plots_layers_and_lists_before_it(server):
+    fc, _ = plotted(server, "reinit-chan")
+    fc.overlay_region_layer(region_data="image;circle 10 10 5", region_layer_id="old")
+    fc.add_mask(bit_number=1, image_number=0, plot_id="p")  # listed as not shown, before the reinit
+    fc.reinit_viewer()  # as getting-started and reference-guide do first
+    cleared = viewer_state(server, "reinit-chan")
+    assert (cleared["plots"], cleared["active"], cleared["notShown"]) == ([], None, [])
+    assert cleared["notes"] == [{"type": "app_data.reinitApp", "note": "reinit_viewer: the viewer was cleared"}]
+    fc.show_fits_image(file_input=IMAGE.format(band="k"), plot_id="after")
+    shown = viewer_state(server, "reinit-chan")
+    assert [p["plotId"] for p in shown["plots"]] == ["after"] and shown["plots"][0]["layers"] == []
+
+
+def test_delete_region_layer_with_a_plot_id_deletes_it_from_that_plot_only(server):
+    fc, _ = plotted(server, "delete-chan")
+    fc.show_fits_image(file_input=IMAGE.format(band="k"), plot_id="q")
+    fc.overlay_region_layer(region_data="image;circle 10 10 5", region_layer_id="both")  # no plot_id: every plot
+    fc.overlay_region_layer(region_data="image;circle 20 20 5", region_layer_id="named", plot_id=["p", "q"])
+
+    def layers() -> dict:
+        shown = viewer_state(server, "delete-chan")
+        return {p["plotId"]: [layer["id"] for layer in p["layers"]] for p in shown["plots"]}
+
+    assert layers() == {"p": ["both", "named"], "q": ["both", "named"]}
+    fc.delete_region_layer("both", plot_id="q")
+    fc.delete_region_layer("named", plot_id="p")
+    assert layers() == {"p": ["both"], "q": ["named"]}
+    fc.delete_region_layer("both")
+    assert layers() == {"p": [], "q": ["named"]}
+
+
+def test_a_show_data_preview_is_said_to_be_plotted_at_once(server):
+    fc, _ = plotted(server, "preview-chan")
+    fc.show_data(IMAGE.format(band="j"), preview_metadata=True, title="J preview")
+    fc.show_data(IMAGE.format(band="k"), title="K at once")
+    shown = viewer_state(server, "preview-chan")
+    preview, direct = shown["plots"][1:]
+    said = ("show_data(preview_metadata=True) asked Firefly to show a preview of J preview's contents and wait for "
+            "its Load button; this viewer has no preview panel, so it plotted the file's first image at once")
+    assert (preview["title"], preview["notes"]) == ("J preview", [said])
+    assert shown["notes"] == [{"type": "app_data.externalUpload", "note": said}]
+    assert (direct["title"], direct["notes"]) == ("K at once", [])
+
+
+def test_zoom_in_arcsec_per_screen_pixel_is_drawn_and_unused_parameters_are_named(server):
+    fc, wcs = plotted(server, "arcsec-chan", ZoomType="ARCSEC_PER_SCREEN_PIX", ZoomArcsecPerScreenPix=0.3,
+                      ColorTable=4)  # displaying-images' call, as sent
+    fc.show_fits_image(file_input=IMAGE.format(band="k"), plot_id="wide", ZoomType="TO_WIDTH", GroupLocked=True)
+    arcsec, wide = viewer_state(server, "arcsec-chan")["plots"]
+    pixel_arcsec = float(np.mean(np.abs(wcs.pixel_scale_matrix.diagonal()))) * 3600
+    assert arcsec["zoom"] == pytest.approx(pixel_arcsec / 0.3, rel=1e-6) and arcsec["notes"] == [
+        "request: ignored ColorTable"]
+    assert wide["zoom"] is None and wide["notes"] == [
+        "request: ignored GroupLocked",
+        "ZoomType TO_WIDTH is not drawn by the offline stand-in: drawn fitted to the view"]
+
+
+def test_the_viewer_page_has_its_icon_inline_so_no_favicon_is_asked_for(server):
+    from urllib.parse import unquote
+    from xml.etree import ElementTree
+
+    fc = FireflyClient.make_client(url=server.firefly, channel_override="icon-chan", launch_browser=False)
+    html = requests.get(fc.get_firefly_url(), timeout=10).text
+    [href] = re.findall(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)">', html)
+    assert href.startswith("data:image/svg+xml,")  # nothing to fetch, so no /favicon.ico 404 in the console
+    assert ElementTree.fromstring(unquote(href.split(",", 1)[1])).tag == "{http://www.w3.org/2000/svg}svg"
+
+
+def test_picture_draws_text_points_and_annuli_and_a_bare_brace_is_listed():
+    actions = [action(state.PLOT, wpRequest={"url": "https://x/a.fits", "plotId": "a", "Title": "marks"}),
+               action("DrawLayerCntlr.RegionPlot.createLayer", drawLayerId="L", regionAry=[
+                   "image;text 20 30 {M51} # textangle=30 font=\"times 14 bold italic\"",
+                   "image;point 10 10 # point=boxcircle 15 text={a star}", "image;annulus 24 32 4 8 # dash=1",
+                   "image;{just braces}"])]
+    viewed = state.replay(actions, Images())
+    [layer] = state.plot_summary(viewed, viewed.plots["a"])["layers"]
+    assert [s["shape"] for s in layer["shapes"]] == ["text", "point", "annulus"]
+    assert layer["problems"] == ["“image;{just braces}” not drawn: no shape in it"]
+    shown = picture.draw(actions, Images())
+    assert shown.alt.endswith("with 3 regions drawn on it.") and shown.png.startswith(b"\x89PNG")

@@ -11,7 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from offline_irsa.harness import find_notebooks, is_notebook, read_notebook, stderr_errors
+from offline_irsa.harness import (
+    Harness,
+    NotebookFailed,
+    execute,
+    find_notebooks,
+    is_notebook,
+    kernels,
+    read_notebook,
+    stderr_errors,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 FRONT = """---
@@ -149,16 +158,23 @@ def test_a_paired_ipynb_runs_once_as_its_md_and_alone_under_the_harness(scratch,
 
 
 def test_notebooks_write_in_a_working_folder_of_their_own(scratch):
-    """Automated runs start each kernel in a copy of the notebook's folder: what a notebook
-    writes stays out of the reader's folder, and what the reader made there is left alone."""
+    """Automated runs start each kernel in a copy of the notebook's folder, sub-folders included (a
+    helper package, a data folder): what a notebook writes stays out of the reader's folder, and
+    what the reader made there is left alone."""
     (scratch / "data.txt").write_text("the reader's input\n")
     (scratch / "results").mkdir()
     (scratch / "results" / "mine.txt").write_text("the reader's own result\n")
+    (scratch / "helpers").mkdir()
+    (scratch / "helpers" / "__init__.py").write_text("ANSWER = 42\n")
+    (scratch / "helpers" / "__pycache__").mkdir()  # caches stay behind
+    (scratch / "helpers" / "__pycache__" / "stale.pyc").write_bytes(b"x")
     (scratch / "writes.md").write_text(FRONT + cell(
         "import os, pathlib\n"
         "assert pathlib.Path('data.txt').read_text() == \"the reader's input\\n\"  # files beside it are there\n"
-        "assert not pathlib.Path('results').exists()  # its folders are not: nothing to write into\n"
-        "pathlib.Path('results').mkdir()\n"
+        "assert pathlib.Path('results/mine.txt').read_text() == \"the reader's own result\\n\"  # and folders\n"
+        "assert not pathlib.Path('helpers/__pycache__').exists()\n"
+        "from helpers import ANSWER\n"
+        "assert ANSWER == 42\n"
         "pathlib.Path('results/mine.txt').write_text('overwritten by a test run')\n"
         "pathlib.Path('new.txt').write_text('written by the notebook')\n"
         "print(os.getcwd())"))
@@ -167,3 +183,18 @@ def test_notebooks_write_in_a_working_folder_of_their_own(scratch):
     assert "1 passed" in result.stdout, result.stdout[-2000:]
     assert sorted(p.relative_to(scratch) for p in scratch.rglob("*")) == before
     assert (scratch / "results" / "mine.txt").read_text() == "the reader's own result\n"
+
+
+def test_folders_past_the_cap_stay_behind_and_the_run_says_why(scratch, monkeypatch):
+    """A notebook beside a large data folder fails with a message naming the cap, not at its first read."""
+    monkeypatch.setattr(kernels, "WORKDIR_CAP_BYTES", 1000)
+    (scratch / "big").mkdir()
+    (scratch / "big" / "data.bin").write_bytes(b"x" * 5000)
+    (scratch / "reads.md").write_text(FRONT + cell("print(sorted(__import__('os').listdir('.')))"))
+    with Harness():
+        failed = None
+        try:
+            execute(scratch / "reads.md", timeout=60)
+        except NotebookFailed as err:
+            failed = str(err)
+    assert failed is not None and "more than the 0 MB copied" in failed and "only its files were copied" in failed

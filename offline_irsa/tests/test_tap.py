@@ -24,6 +24,7 @@ from astropy.table import Table
 from astropy.wcs import WCS
 
 from offline_irsa.services import ibe
+from offline_irsa.services.sia2 import registry
 from offline_irsa.services.tap import adql, collections, protocol, tables
 from offline_irsa.sky.regions import find_tiles
 
@@ -229,13 +230,20 @@ def test_tap_schema_describes_every_table_and_key(server):
 
 
 def test_caom_lists_the_images_sia_serves_at_the_reference_position(server):
-    planes = adql.run("SELECT p.position_bounds_center_ra, p.position_bounds_center_dec, p.energy_bandpassname "
-                      "FROM caom.plane p JOIN caom.observation o ON o.obsid = p.obsid "
-                      "WHERE o.collection = 'twomass_allsky'").rows
-    sia = requests.get(server.sia, params={"POS": "{},{}".format(*collections.REFERENCE_POSITION), "SIZE": "0",
-                                           "RESPONSEFORMAT": "CSV"}, timeout=60)
+    """caom and SIA v2 (and so SIA v1) list the same images: one source, the SIA v2 registry."""
+    planes = adql.run("SELECT o.collection, p.position_bounds_center_ra, p.position_bounds_center_dec, "
+                      "p.energy_bandpassname FROM caom.plane p JOIN caom.observation o ON o.obsid = p.obsid").rows
+    ra, dec = collections.REFERENCE_POSITION
+    sia2 = requests.get(server.sia2, params={"POS": f"CIRCLE {ra} {dec} 0.000001", "RESPONSEFORMAT": "CSV"},
+                        timeout=60)
+    found = Table.read(sia2.text, format="ascii.csv")
+    assert sorted(planes) == sorted((r["obs_collection"], r["s_ra"], r["s_dec"], r["energy_bandpassname"])
+                                    for r in found)
+    sia = requests.get(server.sia, params={"POS": f"{ra},{dec}", "SIZE": "0", "RESPONSEFORMAT": "CSV"}, timeout=60)
     listed = Table.read(sia.text, format="ascii.csv")
-    assert sorted(planes) == sorted((r["sia_ra"], r["sia_dec"], r["sia_bp_id"]) for r in listed)
+    assert sorted(p[1:] for p in planes if p[0] == "twomass_allsky") == sorted(
+        (r["sia_ra"], r["sia_dec"], r["sia_bp_id"]) for r in listed)
+    assert {c for c, *_ in planes} == set(registry.COLLECTIONS)
 
 
 # fp_psc rows are the stars drawn on the images.

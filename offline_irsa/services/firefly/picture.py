@@ -100,19 +100,42 @@ def _png(plot: state.Plot, summary: dict, size: tuple[int, int]) -> bytes:
     return buffer.getvalue()
 
 
+MARKERS = {"cross": "+", "x": "x", "box": "s", "diamond": "D", "circle": "o", "arrow": "^", "boxcircle": "8"}
+
+
 def _draw_shape(ax, patches, shape: dict, scale: float) -> None:
-    style = {"fill": False, "edgecolor": shape["color"], "linewidth": 1.6}
+    style = {"fill": False, "edgecolor": shape["color"], "linewidth": shape.get("width", 1.6),
+             "linestyle": "--" if shape.get("dash") else "-"}
     kind = shape["shape"]
+    font = _font(shape)
     if kind == "circle":
         ax.add_patch(patches.Circle((shape["cx"], shape["cy"]), shape["r"], **style))
+    elif kind == "annulus":
+        for radius in shape["radii"]:
+            ax.add_patch(patches.Circle((shape["cx"], shape["cy"]), radius, **style))
     elif kind == "ellipse":
         ax.add_patch(patches.Ellipse((shape["cx"], shape["cy"]), 2 * shape["rx"], 2 * shape["ry"],
                                      angle=shape["angle"], **style))
     elif kind in ("polygon", "line"):
         ax.add_patch(patches.Polygon(shape["points"], closed=kind == "polygon", **style))
-    elif kind == "point":
-        ax.plot(shape["cx"], shape["cy"], "+", color=shape["color"], markersize=10)
-    label = shape.get("text") or shape.get("label")
-    if label:
+    elif kind == "point":  # the size is in screen pixels; matplotlib's in points (72 a inch, 100 pixels a inch)
+        ax.plot(shape["cx"], shape["cy"], MARKERS.get(shape["marker"], "+"), color=shape["color"],
+                markersize=shape["size"] * 0.72, markerfacecolor="none")
+    elif kind == "text":
+        ax.text(shape["cx"], shape["cy"], shape["text"], color=shape["color"], ha="center", va="center",
+                rotation=shape.get("angle", 0), rotation_mode="anchor", **font)
+    if shape.get("label"):
         x, y = shape["points"][0] if "points" in shape else (shape["cx"], shape["cy"] - shape.get("r", 0))
-        ax.text(x, y - 3 / scale, label, color=shape["color"], fontsize=10, ha="center", va="bottom")
+        clear = shape.get("size", 0) / 2 if kind == "point" else 0
+        ax.text(x, y - (3 + clear) / scale, shape["label"], color=shape["color"], ha="center", va="bottom", **font)
+
+
+def _font(shape: dict) -> dict:
+    """matplotlib's font settings for the region's DS9 font (size in points, as DS9 and Firefly give it)."""
+    font = shape.get("font") or {}
+    out = {"fontsize": font.get("size") or 10}
+    if font.get("weight") == "bold":
+        out["fontweight"] = "bold"
+    if font.get("style") == "italic":
+        out["fontstyle"] = "italic"
+    return out

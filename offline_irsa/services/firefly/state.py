@@ -3,10 +3,12 @@
 The actions are those firefly_client 3.4 sends (``fc_utils.ACTION_DICT``): PlotImage (one
 request, or three with ``threeColor``), StretchChange, ZoomImage, recenter, the region-layer
 actions, and ``app_data.externalUpload`` (``show_data``). Anything else is kept in
-``not_shown`` with the reason, so the page lists it instead of dropping it. Choices where
-Firefly's behaviour depends on its layout, which this simple viewer does not have: every
-plot is a tab, the newest is shown; a plot opens fitted to the view (Firefly's default zoom);
-a region layer without ``plotId`` goes on every plot.
+``not_shown`` with the reason, so the page lists it instead of dropping it; what is drawn
+otherwise than asked is said in ``notes`` (the page's) or the plot's own notes, and every
+WebPlotRequest parameter the viewer does not use is named there. Choices where Firefly's
+behaviour depends on its layout, which this simple viewer does not have: every plot is a
+tab, the newest is shown (``viewerId`` places nothing); a plot opens fitted to the view
+(Firefly's default zoom); a region layer without ``plotId`` goes on every plot.
 """
 
 from __future__ import annotations
@@ -25,10 +27,14 @@ from offline_irsa.services.firefly.render import CannotShow, FitsImage
 PLOT = "ImagePlotCntlr.PlotImage"
 CONTROL = {"StartLabWindow", "StartBrowserTab"}  # handled by the page's listeners, draw nothing
 BANDS = ("RED", "GREEN", "BLUE")
-# WebPlotRequest keys that say where the data is, or that this viewer has no use for.
+# WebPlotRequest keys that say where the data is, and those this viewer uses; any other key is named on the
+# page. plotGroupId is here because every plot here is in one group, as firefly_client's are
+# ("groupFromPython"); GroupLocked is quiet only when false, the only way this viewer can hold it.
 SOURCE_KEYS = {"url", "file", "fileonserver"}
-QUIET_KEYS = {"plotid", "plotgroupid", "grouplocked", "title", "rangevalues", "threecolor", "useContextModifications",
-              "viewerid", "initzoomlevel", "zoomtype"}
+QUIET_KEYS = {"plotid", "plotgroupid", "title", "rangevalues", "threecolor", "initzoomlevel", "zoomtype",
+              "zoomarcsecperscreenpix"}
+FIT_ZOOMS = {"FULL_SCREEN", "TO_WIDTH_HEIGHT"}  # the whole image in the view: what this viewer's fit does
+LEVEL_ZOOMS = {"", "STANDARD", "FORCE_STANDARD", "LEVEL"}  # InitZoomLevel, or fitted without one
 FRAMES = {"j2000": "icrs", "eq_j2000": "icrs", "icrs": "icrs", "b1950": "fk4", "eq_b1950": "fk4",
           "gal": "galactic", "galactic": "galactic", "ecl_j2000": "geocentrictrueecliptic"}
 
@@ -86,6 +92,7 @@ class ViewerState:
     layers: dict[str, Layer] = field(default_factory=dict)
     active: str | None = None
     not_shown: list[dict] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)  # drawn, but not as Firefly would: what was asked, what was done
 
 
 def param(request: dict, key: str, default=None):
@@ -136,7 +143,8 @@ def _plot_image(state: ViewerState, payload: dict, load: Loader) -> str:
     for band, request in zip(names, requests + [None] * (len(names) - len(requests)), strict=False):
         if request:
             bands[band] = _load_band(request, load)
-            ignored = sorted(k for k in request if k.lower() not in QUIET_KEYS | SOURCE_KEYS)
+            ignored = sorted(k for k in request if k.lower() not in QUIET_KEYS | SOURCE_KEYS
+                             and not (k.lower() == "grouplocked" and not request[k]))
             if ignored:
                 notes.append(f"{band.lower() if three else 'request'}: ignored {', '.join(ignored)}")
     if not bands:
@@ -151,14 +159,33 @@ def _plot_image(state: ViewerState, payload: dict, load: Loader) -> str:
             stretch[band] = DEFAULT
             notes.append(f"RangeValues ignored: {err}")
     title = str(param(first, "Title") or _default_title(bands, three))
-    zoom = param(first, "InitZoomLevel")
-    plot = Plot(plot_id, title, bands, {b: stretch.get(b, DEFAULT) for b in bands}, sent,
-                zoom=float(zoom) if zoom else None, notes=notes)
+    image = next((b.image for b in bands.values() if b.image is not None), None)
+    zoom, said = _initial_zoom(first, image)
+    notes += [said] if said else []
+    plot = Plot(plot_id, title, bands, {b: stretch.get(b, DEFAULT) for b in bands}, sent, zoom=zoom, notes=notes)
     old = state.plots.pop(plot_id, None)
     plot.version = old.version + 1 if old else 1
     state.plots[plot_id] = plot
     state.active = plot_id
     return ""
+
+
+def _initial_zoom(request: dict, image: FitsImage | None) -> tuple[float | None, str]:
+    """The plot's first zoom (screen pixels per image pixel, None to fit) from ZoomType, and a note if not as asked."""
+    kind = str(param(request, "ZoomType") or "").upper()
+    level = param(request, "InitZoomLevel")
+    if kind == "ARCSEC_PER_SCREEN_PIX":
+        arcsec = param(request, "ZoomArcsecPerScreenPix")
+        scale = overlays.pixel_scale_arcsec(image) if image is not None else None
+        if arcsec and scale and float(arcsec) > 0:
+            return scale / float(arcsec), ""
+        why = "without ZoomArcsecPerScreenPix" if not arcsec else "and the image has no WCS to give its pixel scale"
+        return None, f"ZoomType ARCSEC_PER_SCREEN_PIX was sent {why}: drawn fitted to the view"
+    if kind in LEVEL_ZOOMS:
+        return (float(level) if level else None), ""
+    if kind in FIT_ZOOMS:
+        return None, ""
+    return None, f"ZoomType {kind} is not drawn by the offline stand-in: drawn fitted to the view"
 
 
 def _default_title(bands: dict[str, Band], three: bool) -> str:
@@ -274,21 +301,52 @@ def _remove_regions(state: ViewerState, payload: dict, load: Loader) -> str:
 
 
 def _delete_layer(state: ViewerState, payload: dict, load: Loader) -> str:
-    state.layers.pop(str(payload.get("drawLayerId")), None)
+    """``delete_region_layer``: from the plots named by ``plotId`` only, or from every plot without one."""
+    layer_id, gone = str(payload.get("drawLayerId")), _ids(payload.get("plotId"))
+    layer = state.layers.get(layer_id)
+    if layer is None:
+        return ""  # Firefly, too, has nothing to do
+    # A layer on every plot stays on the others that exist now (Firefly attaches a layer to plots, not to a rule).
+    kept = [i for i in (layer.plot_ids if layer.plot_ids is not None else state.plots) if i not in gone]
+    if gone and kept:
+        layer.plot_ids = kept
+    else:
+        del state.layers[layer_id]
     return ""
 
 
+PREVIEW = ("show_data(preview_metadata=True) asked Firefly to show a preview of {name}'s contents and wait for "
+           "its Load button; this viewer has no preview panel")
+
+
 def _external_upload(state: ViewerState, payload: dict, load: Loader) -> str:
-    """``show_data``: a FITS image is plotted; tables, regions and the rest are listed."""
+    """``show_data``: a FITS image is plotted; tables, regions and the rest are listed. A preview is said so."""
     request = {k: payload[k] for k in ("url", "fileOnServer") if payload.get(k)}
     name = str(payload.get("displayName") or next(iter(request.values()), ""))
+    preview = PREVIEW.format(name=name) if payload.get("immediate") is False else ""
     if not request:
         return "show_data without a url or file"
     band = _load_band(request, load)
     if band.image is None:
-        return f"shown only when it is a FITS image: {band.error}"
-    return _plot_image(state, {"wpRequest": {**request, "Title": name, "plotId": f"data-{len(state.plots) + 1}"}},
-                       lambda _request: band.image)
+        return f"{preview + ': ' if preview else ''}shown only when it is a FITS image: {band.error}"
+    plot_id = f"data-{len(state.plots) + 1}"
+    reason = _plot_image(state, {"wpRequest": {**request, "Title": name, "plotId": plot_id}},
+                         lambda _request: band.image)
+    if preview and not reason:
+        did = f"{preview}, so it plotted the file's first image at once"
+        state.plots[plot_id].notes.insert(0, did)
+        state.notes.append({"type": "app_data.externalUpload", "note": did})
+    return reason
+
+
+def _reinit(state: ViewerState, payload: dict, load: Loader) -> str:
+    """``reinit_viewer``: Firefly starts afresh, so the plots, layers and lists before it go."""
+    state.plots.clear()
+    state.layers.clear()
+    state.not_shown.clear()
+    state.notes[:] = [{"type": "app_data.reinitApp", "note": "reinit_viewer: the viewer was cleared"}]
+    state.active = None
+    return ""
 
 
 def _delete_plot(state: ViewerState, payload: dict, load: Loader) -> str:
@@ -309,6 +367,7 @@ HANDLERS = {
     "DrawLayerCntlr.RegionPlot.removeRegion": _remove_regions,
     "DrawLayerCntlr.RegionPlot.deleteLayer": _delete_layer,
     "app_data.externalUpload": _external_upload,
+    "app_data.reinitApp": _reinit,
 }
 
 

@@ -165,6 +165,7 @@ def _state(recorder: FireflyRecorder, channel: str, sources: Sources) -> Respons
         "active": viewed.active,
         "plots": [state.plot_summary(viewed, p) for p in viewed.plots.values()],
         "notShown": viewed.not_shown,
+        "notes": viewed.notes,
         "dropped": recorder.dropped(channel),
         "kept": recorder.max_per_channel,
     }

@@ -1,61 +1,48 @@
-"""What ``caom.observation`` and ``caom.plane`` hold: the image collections the stand-in serves.
+"""What ``caom.observation`` and ``caom.plane`` hold: the image collections SIA v2 serves, from its registry.
 
-Kept behind two small functions so the source can change in one place. SIA v2 has its own
-registry on main (``services/sia2/registry.py``: ``COLLECTIONS``, each with ``fixed`` columns
-and ``search(regions)``); when this branch meets it, ``collections`` should list
-``registry.COLLECTIONS`` and ``images_near`` call their ``search``, so that TAP's caom tables
-and SIA v2 cannot disagree.
+TAP's caom tables and SIA v2 cannot disagree: both read ``services/sia2/registry.py``. A
+collection registered there (``twomass_allsky``; AllWISE's ``wise_allwise`` when it lands) is
+listed here with no change to this module, and its planes are the rows its own ``search`` gives.
 
-Choice: the whole sky holds millions of atlas image sets, far too many to load for a query,
-and ``Irsa.list_collections`` asks only which collections exist. So the caom tables hold, per
-collection, the image set at one reference position (the first tutorial's target), J, H and
-Ks as three planes of dataproducttype ``image``; ``images_near`` lists the images at any
-other position for a reader (or SIA v2) that needs them.
+Choice: the whole sky holds millions of image sets, far too many to load for a query, and
+``Irsa.list_collections`` asks only which collections exist. So the caom tables hold, per
+collection, the products at one reference position (the first tutorial's target), one plane
+per product row SIA v2 gives there; ``images_near`` lists them at any other position.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
-from offline_irsa.sky.bands import BANDS
-from offline_irsa.sky.regions import find_tiles
-from offline_irsa.sky.tiling import AtlasTile
+from offline_irsa.services.sia2 import registry
+from offline_irsa.services.sia2.obscore import Row
+from offline_irsa.services.sia2.pos import parse
 
 REFERENCE_POSITION = (314.30417, 77.595559)
+POINT_RADIUS_DEG = 1e-6  # SIA v2 takes circles; this one stands for the point itself
 
 
-@dataclass(frozen=True)
-class Collection:
-    name: str  # as IRSA's SIA v2 and caom name it
-    instrument: str
-    telescope: str
-    dataproducttype: str
+def collections() -> list[registry.Collection]:
+    return list(registry.COLLECTIONS.values())
 
 
-# As SIA v2 on main describes it (facility_name and instrument_name 2MASS, dataproduct_type image).
-COLLECTIONS = (Collection("twomass_allsky", "2MASS", "2MASS", "image"),)
-
-
-def collections() -> tuple[Collection, ...]:
-    return COLLECTIONS
-
-
-def images_near(ra: float, dec: float, size: float = 0.0) -> list[tuple[Collection, AtlasTile, str]]:
-    """(collection, tile, band) of every image meeting the box of ``size`` degrees at (ra, dec)."""
-    return [(COLLECTIONS[0], tile, band) for tile in find_tiles(ra, dec, size, size, "OVERLAPS") for band in BANDS]
+def images_near(ra: float, dec: float) -> list[Row]:
+    """SIA v2's rows, every collection, of the products that contain (ra, dec)."""
+    region = parse(f"CIRCLE {ra} {dec} {POINT_RADIUS_DEG}")
+    return [row for collection in collections() for row in collection.search([region])]
 
 
 @cache  # the same for every query; made on the first that reads caom
 def caom_rows() -> tuple[list[tuple], list[tuple]]:
     """Rows of caom.observation and caom.plane, in the column order of ``tables``."""
-    observations, planes = [], []
-    for collection, tile, band in images_near(*REFERENCE_POSITION):
-        obsid = tile.coadd_key
-        if not observations or observations[-1][0] != obsid:
-            observations.append((obsid, collection.name, f"{tile.ordate}{tile.hemisphere}{tile.scanno:03d}"
-                                 f"{tile.image_number:04d}", "science", "OBJECT", collection.instrument,
-                                 collection.telescope))
-        planes.append((obsid * 10 + "jhk".index(band), obsid, f"{band}{tile.image_number:04d}",
-                       collection.dataproducttype, 2, BANDS[band].title, *tile.center))
+    observations, planes, obsids = [], [], {}
+    for row in images_near(*REFERENCE_POSITION):
+        key = (row["obs_collection"], row["obs_id"])
+        if key not in obsids:
+            obsids[key] = len(obsids) + 1
+            observations.append((obsids[key], row["obs_collection"], row["obs_id"], row["obs_intent"], "OBJECT",
+                                 row["instrument_name"], row["facility_name"]))
+        planes.append((len(planes) + 1, obsids[key], row["obs_publisher_did"].rsplit("/", 1)[-1],
+                       row["dataproduct_type"], row["calib_level"], row["energy_bandpassname"],
+                       row["s_ra"], row["s_dec"]))
     return observations, planes

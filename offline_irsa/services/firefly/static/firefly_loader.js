@@ -69,28 +69,68 @@
     return node;
   }
 
+  // A point's marker keeps its size on screen (DS9 and Firefly give it in screen pixels): its path is
+  // redrawn for the zoom, h being half its size in image pixels.
+  const MARKERS = {
+    cross: (x, y, h) => `M${x - h},${y}h${2 * h}M${x},${y - h}v${2 * h}`,
+    x: (x, y, h) => `M${x - h},${y - h}l${2 * h},${2 * h}M${x - h},${y + h}l${2 * h},${-2 * h}`,
+    box: (x, y, h) => `M${x - h},${y - h}h${2 * h}v${2 * h}h${-2 * h}z`,
+    diamond: (x, y, h) => `M${x},${y - h}L${x + h},${y}L${x},${y + h}L${x - h},${y}z`,
+    circle: (x, y, h) => `M${x - h},${y}a${h},${h} 0 1 0 ${2 * h},0a${h},${h} 0 1 0 ${-2 * h},0`,
+    arrow: (x, y, h) => `M${x - h},${y + h}L${x},${y}M${x - 0.6 * h},${y}L${x},${y}L${x},${y + 0.6 * h}`,
+  };
+  MARKERS.boxcircle = (x, y, h) => MARKERS.box(x, y, h) + MARKERS.circle(x, y, 0.7 * h);
+  const EMPTY_TITLE = 'No image yet: send one from Python (show_fits_image).';
+  const LABEL_PX = 13; // the overlay's font size on screen; a region's own font is scaled from it
+
+  function pointPath(shape, scale) {
+    return (MARKERS[shape.marker] || MARKERS.cross)(shape.cx, shape.cy, shape.size / 2 / scale);
+  }
+
+  function fontAttributes(shape) {
+    const font = shape.font || {};
+    const out = {};
+    if (font.size) out['font-size'] = `${font.size / LABEL_PX}em`;
+    if (font.weight) out['font-weight'] = font.weight;
+    if (font.style === 'italic') out['font-style'] = 'italic';
+    if (font.name) out['font-family'] = `${font.name}, ${/times|roman/i.test(font.name) ? 'serif' : 'sans-serif'}`;
+    return out;
+  }
+
   function drawShape(group, shape) {
-    const stroke = {stroke: shape.color, fill: 'none', 'vector-effect': 'non-scaling-stroke', 'stroke-width': 2};
-    let node;
-    if (shape.shape === 'circle') node = svg('circle', {cx: shape.cx, cy: shape.cy, r: shape.r, ...stroke});
+    const stroke = {stroke: shape.color, fill: 'none', 'vector-effect': 'non-scaling-stroke', 'stroke-width': shape.width || 2};
+    if (shape.dash) stroke['stroke-dasharray'] = '8 3'; // Firefly's default dash list
+    const nodes = [];
+    if (shape.shape === 'circle') nodes.push(svg('circle', {cx: shape.cx, cy: shape.cy, r: shape.r, ...stroke}));
+    else if (shape.shape === 'annulus') shape.radii.forEach((r) => nodes.push(svg('circle', {cx: shape.cx, cy: shape.cy, r, ...stroke})));
     else if (shape.shape === 'ellipse') {
-      node = svg('ellipse', {cx: shape.cx, cy: shape.cy, rx: shape.rx, ry: shape.ry, ...stroke,
-        transform: `rotate(${shape.angle} ${shape.cx} ${shape.cy})`});
+      nodes.push(svg('ellipse', {cx: shape.cx, cy: shape.cy, rx: shape.rx, ry: shape.ry, ...stroke,
+        transform: `rotate(${shape.angle} ${shape.cx} ${shape.cy})`}));
     } else if (shape.shape === 'polygon' || shape.shape === 'line') {
-      node = svg(shape.shape === 'line' ? 'polyline' : 'polygon', {points: shape.points.map((p) => p.join(',')).join(' '), ...stroke});
+      nodes.push(svg(shape.shape === 'line' ? 'polyline' : 'polygon', {points: shape.points.map((p) => p.join(',')).join(' '), ...stroke}));
     } else if (shape.shape === 'point') {
-      node = svg('path', {d: `M${shape.cx - 4},${shape.cy}h8M${shape.cx},${shape.cy - 4}v8`, ...stroke});
+      const node = svg('path', {d: pointPath(shape, 1), class: 'ffo-point', 'data-marker': shape.marker, ...stroke});
+      node.ffoShape = shape;
+      nodes.push(node);
+    } else if (shape.shape === 'text') {
+      // DS9 angles turn counter-clockwise; the picture's y axis points down
+      const text = svg('text', {x: shape.cx, y: shape.cy, fill: shape.color, class: 'ffo-label ffo-text',
+        'text-anchor': 'middle', 'dominant-baseline': 'central', transform: `rotate(${-(shape.angle || 0)} ${shape.cx} ${shape.cy})`,
+        ...fontAttributes(shape)});
+      text.textContent = shape.text;
+      nodes.push(text);
     }
-    if (node) {
+    nodes.forEach((node) => {
       node.classList.add('ffo-region');
       node.dataset.shape = shape.shape;
       group.appendChild(node);
-    }
-    const label = shape.text || shape.label;
-    if (label) {
+    });
+    if (shape.label) {
       const [x, y] = shape.points ? shape.points[0] : [shape.cx, shape.cy - (shape.r || 0)];
-      const text = svg('text', {x, y, dy: '-0.3em', fill: shape.color, class: 'ffo-label'});
-      text.textContent = label;
+      const above = shape.shape === 'point' ? shape.size / 2 / LABEL_PX + 0.3 : 0.3; // clear of the marker
+      const text = svg('text', {x, y, dy: `-${above}em`, fill: shape.color, class: 'ffo-label', 'text-anchor': 'middle',
+        ...fontAttributes(shape)});
+      text.textContent = shape.label;
       group.appendChild(text);
     }
   }
@@ -103,7 +143,7 @@
       ' · offline_irsa stand-in: synthetic data, a simple viewer'), el('span', 'ffo-channel', `channel ${channel()}`));
     const tabs = el('div', 'ffo-tabs');
     tabs.setAttribute('role', 'tablist');
-    const title = el('h2', 'ffo-title', 'No image yet: send one from Python (show_fits_image).');
+    const title = el('h2', 'ffo-title', EMPTY_TITLE);
     const tools = el('div', 'ffo-tools');
     const zoomText = el('span', 'ffo-zoom');
     const stretchText = el('span', 'ffo-stretch');
@@ -141,7 +181,8 @@
       const [cx, cy] = p.center || [p.width / 2, p.height / 2];
       Object.assign(stage.style, {width: `${p.width * s}px`, height: `${p.height * s}px`,
         left: `${viewport.clientWidth / 2 - cx * s}px`, top: `${viewport.clientHeight / 2 - cy * s}px`});
-      overlay.style.fontSize = `${13 / s}px`; // labels stay 13 px on screen at any zoom
+      overlay.style.fontSize = `${LABEL_PX / s}px`; // labels stay 13 px on screen at any zoom
+      overlay.querySelectorAll('.ffo-point').forEach((node) => node.setAttribute('d', pointPath(node.ffoShape, s)));
       image.classList.toggle('ffo-magnified', s >= 1); // crisp pixels when enlarged, smooth when shrunk
       zoomText.textContent = `zoom ${s.toFixed(s < 1 ? 2 : 1)}×${view.userZoom || p.zoom ? '' : ' (fit)'}`;
     };
@@ -168,7 +209,16 @@
       const note = (text, className) => notes.append(el('li', className || '', text));
       if (view.state.dropped) note(`${view.state.dropped} older actions were dropped: the stand-in keeps the newest ${view.state.kept} per channel.`);
       view.state.notShown.forEach((n) => note(`Not shown: ${n.type}: ${n.reason}`, 'ffo-not-shown'));
-      if (!p) return;
+      (view.state.notes || []).forEach((n) => note(`${n.type}: ${n.note}`, 'ffo-said'));
+      if (!p) { // nothing plotted, or reinit_viewer cleared it: show nothing of an earlier plot
+        title.textContent = EMPTY_TITLE;
+        zoomText.textContent = stretchText.textContent = '';
+        image.removeAttribute('src');
+        image.alt = '';
+        overlay.replaceChildren();
+        view.layout();
+        return;
+      }
       title.textContent = p.title;
       stretchText.textContent = `stretch: ${p.stretch}`;
       p.errors.forEach((e) => note(`Cannot show ${e}`, 'ffo-error'));
