@@ -3,7 +3,7 @@
 A fault is written ``ROUTE:KIND[=VALUE][*TIMES]``, e.g. ``sia:status=503*2`` (the next two
 SIA searches answer HTTP 503), ``cutout:hang``, ``data:delay=5``, ``data:truncate=1000``,
 ``sia:html``, ``*:stop``. Routes: ``sia``, ``data`` (whole images), ``cutout``, ``ibe``
-(both), ``firefly``, ``*`` (everything but the fault controls), or a path starting with
+(both), ``tap`` (everything under /TAP), ``firefly``, ``*`` (everything but the fault controls), or a path starting with
 ``/``. Kinds:
 
 * ``status=N``: answer HTTP N, with a short text that says the fault was injected;
@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass
 from werkzeug.wrappers import Request, Response
 
 KINDS = ("status", "delay", "hang", "truncate", "html", "stop")
-ROUTES = ("sia", "data", "cutout", "ibe", "firefly", "*")
+ROUTES = ("sia", "data", "cutout", "ibe", "tap", "firefly", "*")
 HANG_LIMIT = 600.0  # seconds: even a hung request ends, and a test's own timeout comes first
 SPEC = re.compile(r"(?P<route>[a-z*]+|/[\w./-]*):(?P<kind>[a-z]+)(?:=(?P<value>[0-9.]+))?(?:\*(?P<times>[0-9]+))?")
 MAINTENANCE_PAGE = (
@@ -77,6 +77,7 @@ class Fault:
             "data": endpoint == "data" and not cutout,
             "cutout": cutout,
             "ibe": endpoint == "data",
+            "tap": endpoint == "tap",
             "firefly": endpoint in ("healthz", "command", "viewer"),
             "*": True,
         }[self.route]

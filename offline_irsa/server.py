@@ -35,7 +35,7 @@ from werkzeug.wrappers import Request, Response
 
 from offline_irsa import faults
 from offline_irsa.https import IRSA_HOST, StandInAuthority, connect_target, not_served, relay
-from offline_irsa.services import firefly, ibe, sia, sia2, twomass_im
+from offline_irsa.services import firefly, ibe, sia, sia2, tap, twomass_im
 
 SIA_PATH = "/ibe/sia/twomass/allsky/allsky"
 DATA_PATH = "/ibe/data/twomass/allsky/allsky"
@@ -44,6 +44,7 @@ OLDER_SIA_PATH = f"{twomass_im.PATH}/nph-im_sia"  # IRSA's older 2MASS SIA
 FIREFLY_PATHS = ("/firefly", "/irsaviewer")  # our own Firefly, and IRSA's public viewer
 RECORD_PATH = "/_offline/firefly/actions"
 FAULTS_PATH = "/_offline/faults"
+TAP_PATH = "/TAP"
 MAX_THREADS = 32  # connections served at once; more wait their turn
 MALLOC_ARENAS = 2  # glibc's default, 8 per core, let sustained load grow the process by some 150 MB
 IDLE_TIMEOUT = 15.0  # seconds a connection may sit idle (or stall mid-request) before it is closed
@@ -60,6 +61,8 @@ _rules = [
     Rule(f"{twomass_im.PATH}/nph-im_key", endpoint="older_preview", methods=["GET", "HEAD"]),
     Rule(RECORD_PATH, endpoint="record", methods=["GET", "DELETE"]),
     Rule(FAULTS_PATH, endpoint="faults", methods=["GET", "POST", "DELETE"]),
+    Rule(TAP_PATH, endpoint="tap", defaults={"path": ""}, methods=["GET", "HEAD"]),
+    Rule(f"{TAP_PATH}/<path:path>", endpoint="tap", methods=["GET", "HEAD", "POST", "DELETE"]),
 ]
 for _base in FIREFLY_PATHS:
     _rules += [
@@ -80,6 +83,7 @@ SERVED = [
     (f"{SIA2_PATH}, {SIA2_PATH}/capabilities", "SIA v2 (collection twomass_allsky)"),
     (OLDER_SIA_PATH, "IRSA's older 2MASS SIA (and its nph-im downloads)"),
     (f"{DATA_PATH}/...", "IBE data and cutouts, 2MASS All-Sky atlas"),
+    (f"{TAP_PATH}/sync, {TAP_PATH}/async", "TAP: fp_psc, caom, TAP_SCHEMA"),
     (f"{FIREFLY_PATHS[0]}/, {FIREFLY_PATHS[1]}/", "a Firefly stand-in"),
 ]
 
@@ -97,6 +101,7 @@ SIA v1 (2MASS All-Sky atlas): {base}{sia}?POS=314.30417,77.595559&SIZE=0.01
 SIA v2 (twomass_allsky):      {base}{sia2}?POS=CIRCLE+314.30417+77.595559+0.0003&COLLECTION=twomass_allsky
 Older 2MASS SIA:              {base}{older}?type=at&ds=asky&POS=314.30417,77.595559&SIZE=0.0003
 IBE data and cutouts:         {base}{data}/...
+TAP (fp_psc, caom):           {base}{tap}/sync?QUERY=SELECT+*+FROM+TAP_SCHEMA.tables
 Firefly stand-in:             {base}/firefly   (also at {base}/irsaviewer)
 What Firefly was asked:       {base}{record}
 """
@@ -108,6 +113,7 @@ class Application:
     def __init__(self) -> None:
         self.firefly = firefly.FireflyRecorder()
         self.faults = faults.Faults()
+        self.tap = tap.TAPService()
 
     def __call__(self, environ, start_response):
         request = Request(environ)
@@ -161,9 +167,11 @@ class Application:
             return firefly.record_endpoint(request, self.firefly)
         if endpoint == "faults":
             return faults.control(request, self.faults)
+        if endpoint == "tap":
+            return self.tap.respond(request, args["path"])
         base = request.host_url.rstrip("/")
         return Response(INDEX.format(base=base, sia=SIA_PATH, sia2=SIA2_PATH, older=OLDER_SIA_PATH, data=DATA_PATH,
-                                     record=RECORD_PATH),
+                                     record=RECORD_PATH, tap=TAP_PATH),
                         mimetype="text/plain")
 
 
@@ -296,6 +304,10 @@ class ServedURLs:
         return self.base + DATA_PATH
 
     @property
+    def tap(self) -> str:
+        return self.base + TAP_PATH
+
+    @property
     def sia2(self) -> str:
         return self.base + SIA2_PATH
 
@@ -325,6 +337,7 @@ class ServedURLs:
             f"  SIA v2 (Irsa.query_sia):     {self.sia2}",
             f"  Older 2MASS SIA:             {self.older_sia}?type=at&ds=asky&",
             f"  IBE data and cutouts:        {self.data}/",
+            f"  TAP (fp_psc, caom):          {self.tap}",
             f"  Firefly (FIREFLY_URL):       {self.firefly}",
             f"  IRSA viewer:                 {self.irsaviewer}",
             f"  Firefly record:              {self.firefly_record}",

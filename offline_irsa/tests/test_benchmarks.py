@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from offline_irsa.benchmarks import firefly, load, notebooks, routing, services
+from offline_irsa.benchmarks import firefly, load, notebooks, routing, services, tap
 
 NUMBER = r"\d+\.\d+"
 
@@ -43,6 +43,15 @@ def test_firefly_prints_each_figure_beside_the_read_floor(capsys):
     for row in ("astropy reads the FITS file (floor)", "grey image: stretch + PNG", "3-colour J/H/Ks: stretch + PNG",
                 "render.png request after a stretch"):
         assert re.search(rf"^{re.escape(row)}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}$", printed, re.M), row
+
+
+def test_tap_prints_each_query_beside_an_sia_search_and_the_memory(capsys):
+    assert tap.main(["--repeat", "2", "--cones", "5"]) == 0
+    printed = capsys.readouterr().out
+    for row in ("SIA v1 search, same position", "TAP 1' cone on fp_psc", "TAP list_collections"):
+        assert re.search(rf"^{re.escape(row)}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+\d+$", printed, re.M), row
+    assert re.search(rf"^rss before cones MB\s+{NUMBER}$", printed, re.M), printed
+    assert re.search(rf"^rss after cones MB\s+{NUMBER}$", printed, re.M), printed
 
 
 def test_routing_prints_the_tutorial_and_each_client_beside_its_baseline(capsys):
