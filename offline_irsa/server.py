@@ -184,7 +184,8 @@ def proxy_request_host(environ) -> str | None:
 
 
 def refused(host: str) -> Response:
-    return Response(not_served(host) + "\n", status=403, mimetype="text/plain")
+    """403 saying why, in the body (curl shows it) and the status line (wget shows only that)."""
+    return Response(not_served(host) + "\n", status=f"403 {not_served(host)}", mimetype="text/plain")
 
 
 class _Handler(WSGIRequestHandler):

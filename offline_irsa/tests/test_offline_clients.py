@@ -183,3 +183,19 @@ def test_no_packet_leaves_loopback(namespace, tmp_path):
     assert "http-clients" in report and "elsewhere" in report
     assert result.returncode != 0 and "data.example.org is not reached" in report, report[-3000:]
     assert (tmp_path / "out" / CLIENTS.relative_to(ROOT).with_suffix(".ipynb")).exists(), report[-3000:]
+
+
+@pytest.mark.parametrize("tool", ["curl", "wget"])
+def test_shell_commands_reach_irsa_and_are_told_why_elsewhere(harness, tool):
+    """``!curl`` and ``!wget`` in a cell: IRSA's URL answers; another host's answer names the host."""
+    if not shutil.which(tool):
+        pytest.skip(f"{tool} is not installed")
+    fetch = {"curl": ["curl", "-sS", "--max-time", "30"], "wget": ["wget", "-q", "-O", "-", "--timeout=30"]}[tool]
+    irsa = subprocess.run([*fetch, f"https://{IRSA_HOST}/ibe/sia/twomass/allsky/allsky?POS=10,41&SIZE=0.01"
+                           "&RESPONSEFORMAT=CSV"], capture_output=True, text=True, timeout=60)
+    assert irsa.returncode == 0 and irsa.stdout.startswith("sia_title,sia_url"), irsa.stderr
+    verbose = {"curl": ["curl", "-sS", "--max-time", "30"], "wget": ["wget", "-O", "-", "--timeout=30"]}[tool]
+    other = subprocess.run([*verbose, "http://data.example.org/x.fits"], capture_output=True, text=True, timeout=60)
+    assert "data.example.org is not reached" in other.stdout + other.stderr, other.stderr
+    secure = subprocess.run([*verbose, "https://data.example.org/x.fits"], capture_output=True, text=True, timeout=60)
+    assert secure.returncode != 0 and not secure.stdout  # refused (wget also says why; curl names the 403)
