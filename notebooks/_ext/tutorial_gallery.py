@@ -1,9 +1,13 @@
-"""The landing page's gallery: one card per notebook, drawn from the notebook itself.
+"""The landing page's gallery and the site's table of contents, drawn from the notebooks themselves.
 
 A card shows the notebook's last figure (with that figure's own alt text), its title, its
 ``short_description`` and the services and data sets its front matter lists, so a reader
 finds "the one with cutouts" at a glance. The gallery is filled in when pages are written,
 after every notebook has been read, and is redrawn whenever a notebook changes.
+
+The suite is a path: each notebook's front matter gives its place in it (``order``, a number;
+gaps leave room for tutorials still to come). The cards and ``{tutorial-toctree}`` follow that
+order, so the notebooks stay the one list of tutorials and the order lives beside each of them.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from pathlib import Path
 import yaml
 from docutils import nodes
 from docutils.parsers.rst import Directive
+from docutils.statemachine import StringList
+from sphinx.directives.other import TocTree
 from sphinx.util import logging
 
 THUMBNAILS = "_static/thumbnails"
@@ -38,6 +44,17 @@ def front_matter(path: Path) -> dict:
     return meta
 
 
+def place(meta: dict) -> float:
+    """Where the notebook comes on the reader's path; one with no ``order`` goes last (and is warned about)."""
+    order = meta.get("order")
+    return order if isinstance(order, (int, float)) and not isinstance(order, bool) else float("inf")
+
+
+def reading_order(notebooks: dict[str, Path]) -> list[str]:
+    """The notebooks' docnames in the order a reader should take them (by ``order``, then by name)."""
+    return sorted(notebooks, key=lambda name: (place(front_matter(notebooks[name])), name))
+
+
 def missing_facts(meta: dict) -> list[str]:
     """Front-matter keys a card needs that the notebook does not list (as non-empty lists)."""
     return [key for key in FACTS if not (isinstance(meta.get(key), list) and meta[key])]
@@ -48,6 +65,23 @@ class TutorialGallery(Directive):
         env = self.state.document.settings.env
         env.tutorial_gallery_docs = getattr(env, "tutorial_gallery_docs", set()) | {env.docname}
         return [tutorial_gallery()]
+
+
+class TutorialToctree(TocTree):
+    """A toctree that lists the notebooks in reading order, then whatever its content names (e.g. ``*``).
+
+    Sphinx's ``:glob:`` sorts by file name; the reading order comes from front matter instead.
+    A glob after the notebooks adds the other pages (a glob skips documents already listed).
+    """
+
+    def run(self):
+        env = self.state.document.settings.env
+        # Redrawn, like the gallery, whenever a notebook changes (its order may have).
+        env.tutorial_gallery_docs = getattr(env, "tutorial_gallery_docs", set()) | {env.docname}
+        # "/" makes each name absolute, wherever the page with the toctree sits.
+        names = ["/" + name for name in reading_order(env.tutorial_notebooks)]
+        self.content = StringList(names + list(self.content))
+        return super().run()
 
 
 def card(docname: str, meta: dict, thumbnail: dict | None) -> str:
@@ -76,11 +110,15 @@ def fill_galleries(app, doctree, docname: str) -> None:
     thumbnails = getattr(app.env, "tutorial_thumbnails", {})
     for placeholder in list(doctree.findall(tutorial_gallery)):
         cards = []
-        for name, path in sorted(app.tutorial_notebooks.items()):
+        for name in reading_order(app.tutorial_notebooks):
+            path = app.tutorial_notebooks[name]
             meta = front_matter(path)
             if missing := missing_facts(meta):
                 logger.warning(f"{path.name}: the gallery card needs {', '.join(missing)} in the front matter "
                                f"(lists, e.g. services: [SIA v1])", location=name)
+            if place(meta) == float("inf"):
+                logger.warning(f"{path.name}: the front matter needs order: a number giving the tutorial's place "
+                               f"in the suite (the gallery and table of contents follow it)", location=name)
             cards.append(card(name, meta, thumbnails.get(name)))
         placeholder.replace_self(
             nodes.raw("", '<div class="tutorial-gallery">' + "".join(cards) + "</div>", format="html"))
@@ -119,9 +157,16 @@ def copy_thumbnails(app) -> None:
         shutil.copyfile(source, target / f"{Path(docname).name}.png")
 
 
+def share_notebooks(app) -> None:
+    """builder-inited: the directives read the notebooks found at the start of this build from the environment."""
+    app.env.tutorial_notebooks = app.tutorial_notebooks
+
+
 def setup(app) -> None:
+    app.connect("builder-inited", share_notebooks)
     app.add_node(tutorial_gallery)
     app.add_directive("tutorial-gallery", TutorialGallery)
+    app.add_directive("tutorial-toctree", TutorialToctree)
     app.connect("doctree-resolved", fill_galleries)
     app.connect("env-get-outdated", outdated_galleries)
     app.connect("env-purge-doc", purge)

@@ -4,7 +4,8 @@ Also what issue 12 asks of it: no machine path in any output (here and in ``_bui
 wide outputs scrolling in their own area, the runtime measured by the build, no serious or
 critical axe-core violation, alt text that says what each figure shows, pages that work at
 200% zoom and 390 px wide (screenshots in ``_build/screenshots``), and gallery cards that
-name the services and data sets each tutorial uses.
+name the services and data sets each tutorial uses. The gallery and the table of contents
+follow the reading order the notebooks' front matter gives.
 """
 
 from __future__ import annotations
@@ -328,3 +329,21 @@ def test_landing_page_has_a_card_per_tutorial_with_its_figure_services_and_data(
     assert "IBE cutouts" in card.inner_text()
     page.evaluate("window.scrollTo(0, 0); document.activeElement?.blur()")  # as a reader first sees it
     screenshot(page, "landing.png", full_page=True)
+
+
+# 6. The suite is a path: cards and the table of contents in the order the front matter gives.
+
+def hrefs(page, selector: str) -> list[str]:
+    return page.locator(selector).evaluate_all("links => links.map(a => a.getAttribute('href'))")
+
+
+def test_gallery_and_table_of_contents_follow_the_front_matter_order(site, browser):
+    by_order = sorted(tutorials(), key=lambda name: front_matter(tutorials()[name])["order"])
+    assert by_order[0] == TUTORIAL
+    landing, _, _ = visit(browser, site + "index.html")
+    assert hrefs(landing, ".tutorial-card .tutorial-card-title a") == by_order
+    sidebar = hrefs(landing, "nav.bd-docs-nav a.reference.internal")
+    assert [href for href in sidebar if href in by_order] == by_order
+    assert sidebar.index("build-report.html") > sidebar.index(by_order[-1]), "the other pages follow the path"
+    report, _, _ = visit(browser, site + "build-report.html")  # the same sidebar on another page
+    assert [href for href in hrefs(report, "nav.bd-docs-nav a.reference.internal") if href in by_order] == by_order

@@ -3,7 +3,9 @@
 * Colours a colour-blind reader can tell apart: colour maps from a short list of perceptually
   ordered ones, and markers that stand out from every colour of the image under them, as
   people with each kind of colour blindness see them.
-* The gallery's front matter (services, data sets) survives a save from JupyterLab.
+* The gallery's front matter (services, data sets, order) survives a save from JupyterLab.
+* The suite is a path: each tutorial's front matter gives its place, the first tutorial comes
+  first, and each later one says in its introduction which tutorial comes before it.
 * The check for machine paths in outputs finds what it should, and only that.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import itertools
 import re
 import sys
 import tempfile
@@ -149,9 +152,38 @@ def test_gallery_front_matter_survives_a_save_from_jupyterlab(path):
     opened = copy.deepcopy(nb)
     opened.metadata["language_info"] = {"name": "python"}  # what a kernel adds when it runs
     saved = jupytext.reads(jupytext.writes(opened, fmt="md:myst", config=config), fmt="md:myst")
-    for key in ("short_description", "services", "datasets"):
+    for key in ("order", "short_description", "services", "datasets"):
         assert nb.metadata.get(key), f"{path.name} has no {key} in its front matter"
         assert saved.metadata.get(key) == nb.metadata[key], f"saving {path.name} from JupyterLab drops {key}"
+
+
+def reading_path() -> list:
+    """The notebooks in the order their front matter gives."""
+    return sorted(NOTEBOOKS, key=lambda p: jupytext.read(p, fmt="md:myst").metadata.get("order", float("inf")))
+
+
+def test_front_matter_gives_each_tutorial_its_own_place_the_first_tutorial_first():
+    orders = {p.stem: jupytext.read(p, fmt="md:myst").metadata.get("order") for p in NOTEBOOKS}
+    assert all(isinstance(n, int) and not isinstance(n, bool) for n in orders.values()), orders
+    assert len(set(orders.values())) == len(orders), f"two tutorials share a place: {orders}"
+    path = [p.stem for p in reading_path()]
+    assert path[0] == "2mass-sia-v1", path
+    assert path.index("sia-v1-or-v2") == 1, path
+
+
+def introduction(path) -> str:
+    text = path.read_text(encoding="utf-8")
+    found = re.search(r"^## Introduction\n(.*?)^## ", text, re.M | re.S)
+    assert found, f"{path.name} has no Introduction"
+    return found.group(1)
+
+
+def test_each_tutorial_says_which_one_comes_before_it():
+    path = reading_path()
+    for before, this in itertools.pairwise(path):
+        link = re.search(rf"comes after[^.]*?\[[^\]]+\]\({re.escape(before.name)}\)", introduction(this))
+        assert link, f"{this.name}'s introduction should say it comes after [...]({before.name})"
+    assert "first tutorial of the suite" in introduction(path[0])
 
 
 def test_machine_path_check_finds_paths_users_and_temp_folders_only():
