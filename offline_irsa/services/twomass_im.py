@@ -40,13 +40,13 @@ import numpy as np
 from astropy.io.votable.tree import Field, Resource, TableElement, VOTableFile
 from werkzeug.wrappers import Request, Response
 
-from offline_irsa.services import ibe
 from offline_irsa.services.params import ParameterError, single_values
 from offline_irsa.services.sia import VOTABLE_MIME, QueryError, _info, _xml, error_votable, parse_pos, parse_size
-from offline_irsa.sky.bands import BANDS
-from offline_irsa.sky.images import PUBLIC_BASE, AtlasImage
-from offline_irsa.sky.regions import find_tiles
-from offline_irsa.sky.tiling import AtlasTile
+from offline_irsa.surveys.twomass import files
+from offline_irsa.surveys.twomass.bands import BANDS
+from offline_irsa.surveys.twomass.images import PUBLIC_BASE, AtlasImage
+from offline_irsa.surveys.twomass.regions import find_tiles
+from offline_irsa.surveys.twomass.tiling import AtlasTile
 
 PATH = "/cgi-bin/2MASS/IM"
 PUBLIC_ROOT = f"{PUBLIC_BASE}:443{PATH}"  # the record's URLs name the port
@@ -205,7 +205,7 @@ def respond_image(request: Request) -> Response:
         image = AtlasImage.from_ibe_path(f"{params.get('dh', '')}/s{params['scan']}/image/{params['name']}.gz")
     except ValueError as err:
         return _text(f"Not found: {err}", 404)
-    body = ibe.image_bytes(image.tile, image.band, compress=False)
+    body = files.image_bytes(image.tile, image.band, compress=False)
     return Response(body, mimetype="image/fits", headers={
         "Content-Disposition": f'attachment; filename="{params["name"]}"', "X-Data-Origin": "synthetic"})
 

@@ -28,10 +28,10 @@ from astroquery.ipac.irsa import IrsaClass
 
 from offline_irsa.harness.routing import rewrite
 from offline_irsa.services.sia2 import pos as sia2_pos
-from offline_irsa.services.sia2.twomass import TwoMassAllSky
-from offline_irsa.sky.images import AtlasImage
-from offline_irsa.sky.regions import find_tiles, region_corners
-from offline_irsa.sky.tiling import AtlasTile
+from offline_irsa.surveys.twomass.collection import TwoMassAllSky
+from offline_irsa.surveys.twomass.images import AtlasImage
+from offline_irsa.surveys.twomass.regions import find_tiles, region_corners
+from offline_irsa.surveys.twomass.tiling import AtlasTile
 
 from .conftest import TARGET, geometry_wcs, sky_positions
 
@@ -323,7 +323,8 @@ def test_four_doors_find_the_same_images_with_the_same_pixels(server):
 
 def test_every_door_names_the_image_by_its_record():
     """The record is the one source: a row written from a tile in one band names the same file everywhere."""
-    from offline_irsa.services import sia, twomass_im
+    from offline_irsa.services import twomass_im
+    from offline_irsa.surveys.twomass import sia_v1 as sia
 
     tile = AtlasTile(27, 5, 11)
     image = AtlasImage(tile, "h")

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from offline_irsa.services.params import NUMBER, ParameterError
-from offline_irsa.sky.tiling import local_frame, unit_vectors
+from offline_irsa.sky.geometry import local_frame, unit_vectors
 
 MAX_REACH_DEG = 10.0
 RANGE_TOLERANCE_ARCSEC = 0.01
