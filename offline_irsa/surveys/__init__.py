@@ -9,10 +9,10 @@ read every survey through ``Survey`` (``surveys/base.py``). A new image set is a
 
 from __future__ import annotations
 
-from offline_irsa.surveys import twomass
+from offline_irsa.surveys import allwise, twomass
 from offline_irsa.surveys.base import Survey
 
-SURVEYS: list[Survey] = [twomass.SURVEY]
+SURVEYS: list[Survey] = [twomass.SURVEY, allwise.SURVEY]
 
 
 def _register() -> None:
