@@ -42,7 +42,8 @@ class ServedFile(ABC):
 
     @abstractmethod
     def pixels(self, rows: tuple[int, int], columns: tuple[int, int]) -> np.ndarray:
-        """float32 pixels [y0:y1, x0:x1] of the image; the same values whatever part is asked."""
+        """float32 pixels [y0:y1, x0:x1] of the image, the same values whatever part is asked; a new array,
+        which the caller may change (IBE swaps its bytes in place)."""
 
     def whole(self, compress: bool) -> bytes | None:
         """The whole file as bytes when that is cheap (small images); None to stream it instead."""

@@ -35,12 +35,13 @@ from offline_irsa.sky.known_objects import REGIONS
 from offline_irsa.sky.nebulae import emission_dn
 from offline_irsa.sky.stars import stars_near
 from offline_irsa.surveys.allwise.bands import BANDS
-from offline_irsa.surveys.allwise.tiling import NAXIS, PIXEL_SCALE_DEG, Tile
+from offline_irsa.surveys.allwise.tiling import NAXIS, PIXEL_SCALE_DEG, TILE_RADIUS_DEG, Tile
 
 SYNTHETIC_NOTE = "synthetic pixels (offline_irsa), not WISE data"
 BLOCK = 128  # noise is drawn in blocks of this many pixels square
 SEED = 20_131_113  # the AllWISE release date; any fixed number does
 MAX_STAMP_PX = 64
+WHOLE_TILE_STARS_PIXELS = 64 * 4095  # boxes this large use the tile's whole star list, kept (see _tile_stars)
 CRPIX = (NAXIS + 1) / 2  # 2048.0: the centre of pixel 2048, the middle of 4095
 KINDS = {  # kind -> (BUNIT, FILETYPE)
     "int": ("DN", "intensity"),
@@ -171,41 +172,60 @@ def _stamp_radius(peak: np.ndarray, sigma: float, noise: float) -> np.ndarray:
     return np.clip(r, math.ceil(3 * sigma), MAX_STAMP_PX).astype(int)
 
 
-def _starlight(tile: Tile, band: str, rows: tuple[int, int], columns: tuple[int, int]) -> np.ndarray:
-    (y0, y1), (x0, x1) = rows, columns
+def _prepared(tile: Tile, band: str, stars: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Stars in one fixed order (by RA, then Dec) with their pixel position, peak and stamp half-width.
+
+    Every value is computed star by star, so a star has the same numbers in whatever list it comes."""
+    stars = stars[np.lexsort((stars["dec"], stars["ra"]))]
     info = BANDS[band]
-    wcs = tile_wcs(tile)
-    middle = wcs.all_pix2world([[(x0 + x1 - 1) / 2, (y0 + y1 - 1) / 2]], 0)[0]
-    reach = (math.hypot(x1 - x0, y1 - y0) / 2 + MAX_STAMP_PX + 2) * PIXEL_SCALE_DEG
-    stars = stars_near(float(middle[0]), float(middle[1]), reach)
-    stars = stars[np.lexsort((stars["dec"], stars["ra"]))]  # one order, whatever the box
-    out = np.zeros((y1 - y0) * (x1 - x0))
-    if len(stars) == 0:
-        return out.reshape(y1 - y0, x1 - x0)
-    x, y = wcs.all_world2pix(stars["ra"], stars["dec"], 0)
+    x, y = tile_wcs(tile).all_world2pix(stars["ra"], stars["dec"], 0)
     sigma = sigma_px(band)
     flux = 10 ** (0.4 * (info.magzp - magnitudes(stars, band)))
     peak = flux / (2 * math.pi * sigma**2)
-    radius = _stamp_radius(peak, sigma, info.noise)
+    return x, y, peak, _stamp_radius(peak, sigma, info.noise)
+
+
+@lru_cache(maxsize=8)
+def _tile_stars(tile: Tile, band: str) -> tuple[np.ndarray, ...]:
+    """Every star that can reach the tile's pixels, kept while a whole file is computed."""
+    reach = TILE_RADIUS_DEG + (MAX_STAMP_PX + 2) * PIXEL_SCALE_DEG
+    return _prepared(tile, band, stars_near(*tile.center, reach))
+
+
+def add_starlight(data: np.ndarray, tile: Tile, band: str, rows: tuple[int, int], columns: tuple[int, int]) -> None:
+    """Add the stars' light to ``data``, the float32 pixels [y0:y1, x0:x1], in place."""
+    (y0, y1), (x0, x1) = rows, columns
+    out = data.reshape(-1)
+    if (y1 - y0) * (x1 - x0) >= WHOLE_TILE_STARS_PIXELS:
+        x, y, peak, radius = _tile_stars(tile, band)
+    else:  # a small box: only the stars near it
+        middle = tile_wcs(tile).all_pix2world([[(x0 + x1 - 1) / 2, (y0 + y1 - 1) / 2]], 0)[0]
+        reach = (math.hypot(x1 - x0, y1 - y0) / 2 + MAX_STAMP_PX + 2) * PIXEL_SCALE_DEG
+        x, y, peak, radius = _prepared(tile, band, stars_near(float(middle[0]), float(middle[1]), reach))
+    if len(x) == 0:
+        return
+    sigma = sigma_px(band)
     cx, cy = np.floor(x + 0.5).astype(int), np.floor(y + 0.5).astype(int)
     touch = (cx + radius >= x0) & (cx - radius < x1) & (cy + radius >= y0) & (cy - radius < y1)
     indices, weights = [], []
     for r in np.unique(radius[touch]):  # stars with stamps of one size at once, smallest first
         pick = np.nonzero(touch & (radius == r))[0]
         d = np.arange(-r, r + 1)
-        gx = cx[pick, None, None] + d[None, None, :]  # (n, 1, w)
-        gy = cy[pick, None, None] + d[None, :, None]  # (n, w, 1)
-        value = peak[pick, None, None] * np.exp(
-            -((gx - x[pick, None, None]) ** 2 + (gy - y[pick, None, None]) ** 2) / (2 * sigma**2))
-        gx, gy = np.broadcast_to(gx, value.shape), np.broadcast_to(gy, value.shape)
-        inside = (gx >= x0) & (gx < x1) & (gy >= y0) & (gy < y1)
-        indices.append(((gy - y0) * (x1 - x0) + (gx - x0))[inside])
+        gx = cx[pick, None] + d[None, :]  # (n, w) pixel columns of each stamp
+        gy = cy[pick, None] + d[None, :]  # (n, w) pixel rows
+        # A circular Gaussian is the product of one along x and one along y: two small exp() per star.
+        along_x = np.exp(-((gx - x[pick, None]) ** 2) / (2 * sigma**2))
+        along_y = np.exp(-((gy - y[pick, None]) ** 2) / (2 * sigma**2)) * peak[pick, None]
+        value = along_y[:, :, None] * along_x[:, None, :]  # (n, w, w), the whole stamp, whatever the box
+        inside = ((gy >= y0) & (gy < y1))[:, :, None] & ((gx >= x0) & (gx < x1))[:, None, :]
+        flat = (gy - y0)[:, :, None] * (x1 - x0) + (gx - x0)[:, None, :]
+        indices.append(flat[inside])
         weights.append(value[inside])
     if not indices:
-        return out.reshape(y1 - y0, x1 - x0)
-    # Each pixel sums its stars in one fixed order (size group, then RA, Dec), whatever the box.
-    out += np.bincount(np.concatenate(indices), np.concatenate(weights), minlength=out.size)
-    return out.reshape(y1 - y0, x1 - x0)
+        return
+    # Each pixel adds its stars one by one in one fixed order (size group, then RA, Dec), whatever the box:
+    # np.add.at is unbuffered and goes through the indices in order.
+    np.add.at(out, np.concatenate(indices), np.concatenate(weights).astype(np.float32))
 
 
 def _box_wcs(tile: Tile, rows: tuple[int, int], columns: tuple[int, int]) -> WCS:
@@ -219,12 +239,15 @@ def intensity(tile: Tile, band: str, rows: tuple[int, int], columns: tuple[int, 
     """The intensity image's pixels [y0:y1, x0:x1] (DN, float32)."""
     info = BANDS[band]
     shape = (rows[1] - rows[0], columns[1] - columns[0])
-    data = info.sky + info.noise * _noise(tile, band, rows, columns).astype(np.float64)
+    # float32 throughout, as the file holds: each pixel's arithmetic is the same whatever the box.
+    data = _noise(tile, band, rows, columns)
+    data *= np.float32(info.noise)
+    data += np.float32(info.sky)
     nebula = emission_dn(_box_wcs(tile, rows, columns), shape, band, info.magzp, REGIONS)
     if nebula is not None:
-        data += nebula
-    data += _starlight(tile, band, rows, columns)
-    return data.astype(np.float32)
+        data += nebula.astype(np.float32)
+    add_starlight(data, tile, band, rows, columns)
+    return data
 
 
 def _depth(band: str, rows: tuple[int, int], columns: tuple[int, int]) -> np.ndarray:

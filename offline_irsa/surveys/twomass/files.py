@@ -60,7 +60,7 @@ class AtlasFile(ServedFile):
         return image(self.tile, self.band).header
 
     def pixels(self, rows: tuple[int, int], columns: tuple[int, int]) -> np.ndarray:
-        return np.ascontiguousarray(image(self.tile, self.band).data[rows[0]:rows[1], columns[0]:columns[1]])
+        return image(self.tile, self.band).data[rows[0]:rows[1], columns[0]:columns[1]].copy()  # callers may change it
 
     def whole(self, compress: bool) -> bytes:
         return image_bytes(self.tile, self.band, compress)
