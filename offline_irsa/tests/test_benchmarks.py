@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from offline_irsa.benchmarks import firefly, load, notebooks, services
+from offline_irsa.benchmarks import allwise, firefly, load, notebooks, services
 
 NUMBER = r"\d+\.\d+"
 
@@ -43,3 +43,11 @@ def test_firefly_prints_each_figure_beside_the_read_floor(capsys):
     for row in ("astropy reads the FITS file (floor)", "grey image: stretch + PNG", "3-colour J/H/Ks: stretch + PNG",
                 "render.png request after a stretch"):
         assert re.search(rf"^{re.escape(row)}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}$", printed, re.M), row
+
+
+def test_allwise_prints_each_figure_beside_2mass_or_its_floor(capsys):
+    assert allwise.main(["--repeat", "1"]) == 0
+    printed = capsys.readouterr().out
+    for row in ("1' cutout, first request (s)", "1' cutout, warm (s)", "whole W3 file vs numpy 4095^2 normals (s)",
+                "SIA v1 search, 1' box (s)", "peak RSS above idle while streaming (MB)"):
+        assert re.search(rf"^{re.escape(row)}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}$", printed, re.M), row
