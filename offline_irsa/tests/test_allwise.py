@@ -253,3 +253,21 @@ def test_a_pixel_has_the_same_value_in_a_cutout_and_in_the_whole_image(server):
         assert np.array_equal(cut.data, whole[y0:y0 + cut.data.shape[0], x0:x0 + cut.data.shape[1]]), (cx, cy)
     sky = np.median(whole)
     assert abs(sky - 900) < 2 and 7 < np.subtract(*np.percentile(whole, [50, 15.87])) < 11
+
+
+def test_a_whole_file_streams_in_bounded_pieces_with_bounded_memory():
+    import tracemalloc
+
+    from offline_irsa.services import ibe
+    from offline_irsa.surveys.allwise.files import open_file
+
+    served = open_file("31/3150/3150p772_ac51/3150p772_ac51-w3-int-3.fits")
+    tracemalloc.start()
+    try:
+        sizes = [len(piece) for piece in ibe.stream(served, compress=False)]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert sum(sizes) == ibe.streamed_length(served) == 67_083_840
+    assert max(sizes) <= ibe.STREAM_ROWS * 4095 * 4 and len(sizes) > 10
+    assert peak < 40e6  # a few chunks' worth, not the 67 MB file
