@@ -7,7 +7,7 @@ for every atlas image a FITS row and an HTML preview row, titles like ``All-Sky 
 Survey J-Band Atlas Image: 000616 n 060 0256``, and download URLs
 ``https://irsa.ipac.caltech.edu:443/cgi-bin/2MASS/IM/nph-im?ds=asky&atdir=...&dh=...&scan=...
 &name=...`` (the image) and ``nph-im_key?ds=asky&key=...&band=...`` (the preview page),
-both served here. Every value comes from the image record (sky/images.py) SIA v1 and v2 use.
+both served here. Every value comes from the image record (surveys/twomass/images.py) SIA v1 and v2 use.
 
 Choices where the record is silent:
 

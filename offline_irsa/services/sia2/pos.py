@@ -1,7 +1,7 @@
 """SIA v2's POS regions (CIRCLE, RANGE, POLYGON) and which image footprints they meet.
 
 An image footprint is its four corners joined by great circles, as SIA v1 draws it
-(sky/regions.py). Every test is made in the gnomonic (TAN) plane at the region's centre,
+(sky/geometry.py). Every test is made in the gnomonic (TAN) plane at the region's centre,
 where great circles are straight lines and a circle of angular radius r is a circle of
 radius tan(r), so CIRCLE and POLYGON are exact there. A RANGE is bounded by two meridians
 (great circles) and two parallels (small circles); each parallel is drawn as a chain of

@@ -2,7 +2,7 @@
 
 IRSA's SIA v2 answer for 2MASS is not recorded; these values are our choice, following
 the recorded AllWISE answer with 2MASS's own facts (irsa-recorded.md), each taken from the
-image record (sky/images.py) that SIA v1 and the FITS header are written from:
+image record (surveys/twomass/images.py) that SIA v1 and the FITS header are written from:
 
 * calibration level 2 (IRSA's collection list); one ``science`` row per band image, there
   being no other product per image; ``energy_bandpassname`` J, H or K, as SIA v1's
