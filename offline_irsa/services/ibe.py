@@ -30,8 +30,9 @@ and what IRSA's service does (irsa-recorded.md). Choices where IBE's page is sil
 * the artifact tables SIA's ``pers_art``/``glint_art`` point to, and AllWISE's auxiliary
   tables, are not served (404 saying so);
 * byte ranges (``Range``) are answered, as by any web server serving files, for files sent
-  whole from memory and for streamed files that are not gzipped (their length is known);
-  a streamed gzipped file is sent without a length and without ranges.
+  whole from memory and for streamed files that are not gzipped (their length is known; a
+  range computes only the pixel rows it covers); a streamed gzipped file is sent without a
+  length and without ranges.
 """
 
 from __future__ import annotations
@@ -140,6 +141,26 @@ def cutout(served: ServedFile, params: dict[str, str]) -> fits.PrimaryHDU:
     return fits.PrimaryHDU(data=data, header=header)
 
 
+def stream_range(served: ServedFile, start: int, stop: int) -> Iterator[bytes]:
+    """Bytes [start, stop) of the plain FITS file, computing only the pixel rows they fall in."""
+    head = served.header().tostring().encode("ascii")
+    if start < len(head):
+        yield head[start:min(stop, len(head))]
+    ny, nx = served.shape
+    row_bytes = 4 * nx
+    data_start, data_stop = max(start - len(head), 0), min(stop - len(head), row_bytes * ny)
+    first = data_start // row_bytes
+    while data_start < data_stop:
+        last = min(ny, first + STREAM_ROWS, -(-data_stop // row_bytes))
+        raw = served.pixels((first, last), (0, nx)).astype(">f4").tobytes()
+        offset = first * row_bytes
+        yield raw[data_start - offset:min(data_stop, last * row_bytes) - offset]
+        data_start, first = last * row_bytes, last
+    end_of_data = len(head) + row_bytes * ny
+    if stop > end_of_data:  # the padding after the pixels
+        yield b"\0" * (stop - max(start, end_of_data))
+
+
 def _padding(n: int) -> bytes:
     return b"\0" * (-n % FITS_BLOCK)
 
@@ -207,9 +228,19 @@ def respond(request: Request, survey: Survey, path: str) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "X-Data-Origin": "synthetic"}
     mimetype = "application/gzip" if compress else "application/fits"
     if body is None:  # a large file, computed as it is sent
-        response = Response(stream(served, compress), mimetype=mimetype, headers=headers, direct_passthrough=True)
+        length = streamed_length(served)
+        wanted = request.range.range_for_length(length) if request.range and not compress else None
+        if wanted is not None:  # a byte range of the plain file: only the rows it covers are computed
+            response = Response(stream_range(served, *wanted), status=206, mimetype=mimetype, headers=headers,
+                                direct_passthrough=True)
+            response.headers["Content-Range"] = f"bytes {wanted[0]}-{wanted[1] - 1}/{length}"
+            response.content_length = wanted[1] - wanted[0]
+        else:
+            response = Response(stream(served, compress), mimetype=mimetype, headers=headers, direct_passthrough=True)
+            if not compress:
+                response.content_length = length
         if not compress:
-            response.content_length = streamed_length(served)
+            response.headers["Accept-Ranges"] = "bytes"
         return response
     response = Response(body, mimetype=mimetype, headers=headers)
     # Byte ranges, as a web server serving files answers them: fsspec (``fits.open(url, use_fsspec=True)``)

@@ -271,3 +271,15 @@ def test_a_whole_file_streams_in_bounded_pieces_with_bounded_memory():
     assert sum(sizes) == ibe.streamed_length(served) == 67_083_840
     assert max(sizes) <= ibe.STREAM_ROWS * 4095 * 4 and len(sizes) > 10
     assert peak < 40e6  # a few chunks' worth, not the 67 MB file
+
+
+def test_byte_ranges_of_the_intensity_file_read_as_fsspec_reads_them(server):
+    whole = get(server, W3_URL).content
+    for first, last in ((0, 99), (5700, 5800), (5760, 5760 + 4 * 4095 * 3 + 17), (67_083_000, 67_083_839),
+                        (40_000_000, 41_234_567)):
+        part = get(server, W3_URL, headers={"Range": f"bytes={first}-{last}"})
+        assert part.status_code == 206 and part.content == whole[first:last + 1], (first, last)
+        assert part.headers["Content-Range"] == f"bytes {first}-{last}/{len(whole)}"
+    with fits.open(rewrite(W3_URL, server.base), use_fsspec=True) as hdul:
+        assert np.array_equal(hdul[0].section[2000:2010, 1000:1012], fits.open(io.BytesIO(whole))[0].data[2000:2010,
+                                                                                                           1000:1012])
