@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -76,4 +76,3 @@ class Survey:
     sia_table: SiaTable
     open: Callable[[str], ServedFile]
     collection: Any = None  # its SIA v2 ``Collection``, or None
-    extra: dict = field(default_factory=dict)

@@ -245,7 +245,9 @@ def test_a_one_arcmin_cutout_computes_only_its_44_by_44_patch(server, monkeypatc
 
 
 def test_a_pixel_has_the_same_value_in_a_cutout_and_in_the_whole_image(server):
-    whole = fits.open(io.BytesIO(get(server, W3_URL).content))[0].data
+    hdu = fits.open(io.BytesIO(get(server, W3_URL).content))[0]
+    whole = hdu.data
+    assert len(hdu.header) == 71 and hdu.header["SYNTHETC"] is True  # the served file: 71 cards, as IRSA's
     assert whole.shape == (4095, 4095) and whole.dtype == np.dtype(">f4")
     for cx, cy, n in ((1, 1, 7), (2048, 2048, 44), (4095, 4095, 9), (1000, 3000, 300), (130, 127, 5)):
         cut = fits.open(io.BytesIO(get(server, f"{W3_URL}?center={cx},{cy}pix&size={n}pix&gzip=0").content))[0]
