@@ -285,3 +285,15 @@ def test_byte_ranges_of_the_intensity_file_read_as_fsspec_reads_them(server):
     with fits.open(rewrite(W3_URL, server.base), use_fsspec=True) as hdul:
         assert np.array_equal(hdul[0].section[2000:2010, 1000:1012], fits.open(io.BytesIO(whole))[0].data[2000:2010,
                                                                                                            1000:1012])
+
+
+def test_head_of_a_whole_file_computes_no_pixels(server, monkeypatch):
+    import time
+
+    computed = []
+    real = render.intensity
+    monkeypatch.setattr(render, "intensity", lambda *args: computed.append(args[2]) or real(*args))
+    response = requests.head(rewrite(W3_URL, server.base), timeout=30)
+    assert response.status_code == 200 and response.headers["Content-Length"] == "67083840"
+    time.sleep(0.5)  # a body would be computed after the headers went out
+    assert computed == []
