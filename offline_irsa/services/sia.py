@@ -1,21 +1,19 @@
-"""SIA v1 search for the 2MASS All-Sky atlas, answering as IRSA's IBE does.
+"""SIA v1 search, answering as IRSA's IBE does, for every survey (``surveys/*/sia_v1.py``).
 
-What the answer holds follows what IRSA's own SIA v1 writer for 2MASS writes and what its
-answers show (../shared/reference/irsa-recorded.md): VOTable 1.2 sent as
+The protocol is written once: parameters, the VOTable and text writers, errors. Each survey
+gives its columns, table PARAMs and rows (``surveys.base.SiaTable``): 2MASS's 27 columns as
+IRSA's own SIA v1 writer for 2MASS writes them, AllWISE's 23 as IRSA's answer shows them
+(../shared/reference/irsa-recorded.md). Common to both: VOTable 1.2 sent as
 ``application/x-votable+xml``, ``QUERY_STATUS=OK`` and the ``INPUT:`` parameters in the
-results resource, the 27 columns in IRSA's order with their datatypes, units and UCD1
-words (``POS_EQ_RA_MAIN`` on ``sia_ra``, which pyvo's ``SIARecord.pos`` needs, although
-astropy's strict parse refuses it, as it refuses IRSA's own answer), the table PARAMs
-``sia_pixflags``, ``sia_radesys``, ``sia_equinox`` and ``sia_bp_unit``, and titles like
-``2MASS All-Sky Data Release H-Band Atlas Image: 000616 n 060 0256``.
+results resource, UCD1 words (``POS_EQ_RA_MAIN`` on ``sia_ra``, which pyvo's
+``SIARecord.pos`` needs, although astropy's strict parse refuses it, as it refuses IRSA's
+own answer).
 
 Choices where the record is silent (each one a constant or a function here):
 
-* no ``cloud_access`` column: IRSA's 2MASS writer has none; today's WISE answer from the
-  same service has one, and a tutorial must not depend on either;
 * the ``INPUT:`` PARAMs carry the service's defaults, as IRSA's writer writes them, not
   the values of the request; ``mcen`` (in IRSA's writer) is not offered;
-* rows come nearest image centre first, J, H, Ks for each image;
+* rows come in the order each survey's module says (nearest image centre first);
 * SIZE above ``MAX_SIZE_DEG`` is refused;
 * errors are a VOTable with QUERY_STATUS=ERROR. VOTable requests get it with HTTP 200,
   as SIA v1 prescribes and as pyvo needs to show the message; requests for CSV and the
@@ -24,8 +22,6 @@ Choices where the record is silent (each one a constant or a function here):
 * text formats (CSV, TSV, IPAC, HTML) hold the same columns, array cells written as
   space-separated numbers (as in the VOTable's cells), and the units where the format has
   a place for them (IPAC);
-* ``pers_art`` and ``glint_art`` point where IRSA's writer points them; the stand-in
-  does not serve those artifact tables (IBE answers 404 there, saying so);
 * VERB is accepted and ignored: every column is always returned.
 """
 

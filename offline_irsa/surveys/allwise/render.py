@@ -135,9 +135,10 @@ def header(tile: Tile, band: str, kind: str = "int") -> fits.Header:
 
 
 def observed_mjd(tile: Tile) -> tuple[float, float]:
-    """When the tile's frames were taken (MJD), our choice: WISE looked 90 deg from the Sun, which
-    moves about 1 deg a day, so a tile was first seen when the Sun's longitude was 90 deg off its
-    ecliptic longitude; AllWISE adds the post-cryogenic pass six months later."""
+    """When the tile's frames were taken (MJD), our choice. WISE began on 2010-01-07 (MJD 55203),
+    the Sun then at ecliptic longitude 287 deg, and looked 90 deg from the Sun, which moves about
+    1 deg a day: a field is first seen when the Sun is 90 deg from it, within half a year (each
+    half-year covers the sky once). AllWISE adds the passes of the following year."""
     from astropy.coordinates import SkyCoord
 
     elon = float(SkyCoord(*tile.center, unit="deg").barycentrictrueecliptic.lon.deg)
