@@ -36,9 +36,8 @@ from werkzeug.wrappers import Request, Response
 from offline_irsa import faults
 from offline_irsa.https import IRSA_HOST, StandInAuthority, connect_target, not_served, relay
 from offline_irsa.services import firefly, ibe, sia, sia2, tap, twomass_im
+from offline_irsa.surveys import SURVEYS
 
-SIA_PATH = "/ibe/sia/twomass/allsky/allsky"
-DATA_PATH = "/ibe/data/twomass/allsky/allsky"
 SIA2_PATH = sia2.PATH  # /SIA
 OLDER_SIA_PATH = f"{twomass_im.PATH}/nph-im_sia"  # IRSA's older 2MASS SIA
 FIREFLY_PATHS = ("/firefly", "/irsaviewer")  # our own Firefly, and IRSA's public viewer
@@ -49,10 +48,14 @@ MAX_THREADS = 32  # connections served at once; more wait their turn
 MALLOC_ARENAS = 2  # glibc's default, 8 per core, let sustained load grow the process by some 150 MB
 IDLE_TIMEOUT = 15.0  # seconds a connection may sit idle (or stall mid-request) before it is closed
 
-_rules = [
-    Rule("/", endpoint="index", methods=["GET", "HEAD"]),
-    Rule(SIA_PATH, endpoint="sia", methods=["GET", "HEAD", "POST"]),
-    Rule(f"{DATA_PATH}/<path:path>", endpoint="data", methods=["GET", "HEAD"]),
+_rules = [Rule("/", endpoint="index", methods=["GET", "HEAD"])]
+for _number, _survey in enumerate(SURVEYS):  # every survey's SIA v1 and IBE data, one protocol each
+    _rules += [
+        Rule(_survey.sia_path, endpoint="sia", methods=["GET", "HEAD", "POST"], defaults={"survey": _number}),
+        Rule(f"{_survey.data_path}/<path:path>", endpoint="data", methods=["GET", "HEAD"],
+             defaults={"survey": _number}),
+    ]
+_rules += [
     Rule(SIA2_PATH, endpoint="sia2", methods=["GET", "HEAD", "POST"]),
     Rule(f"{SIA2_PATH}/capabilities", endpoint="sia2_capabilities", methods=["GET", "HEAD"]),
     Rule(f"{SIA2_PATH}/availability", endpoint="sia2_availability", methods=["GET", "HEAD"]),
@@ -79,10 +82,11 @@ URLS = Map(_rules, strict_slashes=False, merge_slashes=False)
 
 # What the stand-in serves, by path: the 404 for any other path lists these.
 SERVED = [
-    (SIA_PATH, "SIA v1, 2MASS All-Sky atlas"),
-    (f"{SIA2_PATH}, {SIA2_PATH}/capabilities", "SIA v2 (collection twomass_allsky)"),
+    *((s.sia_path, f"SIA v1, {s.name}") for s in SURVEYS),
+    (f"{SIA2_PATH}, {SIA2_PATH}/capabilities",
+     f"SIA v2 (collections {', '.join(s.collection.name for s in SURVEYS if s.collection)})"),
     (OLDER_SIA_PATH, "IRSA's older 2MASS SIA (and its nph-im downloads)"),
-    (f"{DATA_PATH}/...", "IBE data and cutouts, 2MASS All-Sky atlas"),
+    *((f"{s.data_path}/...", f"IBE data and cutouts, {s.name}") for s in SURVEYS),
     (f"{TAP_PATH}/sync, {TAP_PATH}/async", "TAP: fp_psc, caom, TAP_SCHEMA"),
     (f"{FIREFLY_PATHS[0]}/, {FIREFLY_PATHS[1]}/", "a Firefly stand-in"),
 ]
@@ -94,13 +98,12 @@ def not_found_text(path: str) -> str:
     return f"Not found: {path}\nThe offline IRSA (synthetic data) serves only:\n{served}\n"
 
 
-INDEX = """offline_irsa: a local stand-in for IRSA, serving SYNTHETIC 2MASS-like data.
+INDEX = """offline_irsa: a local stand-in for IRSA, serving SYNTHETIC 2MASS-like and AllWISE-like data.
 Nothing here is a real observation.
 
-SIA v1 (2MASS All-Sky atlas): {base}{sia}?POS=314.30417,77.595559&SIZE=0.01
+{surveys}
 SIA v2 (twomass_allsky):      {base}{sia2}?POS=CIRCLE+314.30417+77.595559+0.0003&COLLECTION=twomass_allsky
 Older 2MASS SIA:              {base}{older}?type=at&ds=asky&POS=314.30417,77.595559&SIZE=0.0003
-IBE data and cutouts:         {base}{data}/...
 TAP (fp_psc, caom):           {base}{tap}/sync?QUERY=SELECT+*+FROM+TAP_SCHEMA.tables
 Firefly stand-in:             {base}/firefly   (also at {base}/irsaviewer)
 What Firefly was asked:       {base}{record}
@@ -140,9 +143,9 @@ class Application:
 
     def dispatch(self, request: Request, endpoint: str, args: dict) -> Response:
         if endpoint == "sia":
-            return sia.respond(request)
+            return sia.respond(request, SURVEYS[args["survey"]].sia_table)
         if endpoint == "data":
-            return ibe.respond(request, args["path"])
+            return ibe.respond(request, SURVEYS[args["survey"]], args["path"])
         if endpoint == "sia2":
             return sia2.respond(request)
         if endpoint == "sia2_capabilities":
@@ -170,7 +173,10 @@ class Application:
         if endpoint == "tap":
             return self.tap.respond(request, args["path"])
         base = request.host_url.rstrip("/")
-        return Response(INDEX.format(base=base, sia=SIA_PATH, sia2=SIA2_PATH, older=OLDER_SIA_PATH, data=DATA_PATH,
+        surveys = "\n".join(
+            f"SIA v1, {s.name}: {base}{s.sia_path}?POS=314.30417,77.595559&SIZE=0.01\n"
+            f"IBE data and cutouts, {s.name}: {base}{s.data_path}/..." for s in SURVEYS)
+        return Response(INDEX.format(base=base, surveys=surveys, sia2=SIA2_PATH, older=OLDER_SIA_PATH,
                                      record=RECORD_PATH, tap=TAP_PATH),
                         mimetype="text/plain")
 
@@ -283,6 +289,13 @@ class BoundedTLSServer(BoundedThreadedServer):
         super()._handle(request, client_address)
 
 
+def _survey(name: str):
+    for survey in SURVEYS:
+        if survey.name == name or name.lower() in survey.data_path:
+            return survey
+    raise KeyError(f"no survey {name!r}; the stand-in serves {', '.join(s.name for s in SURVEYS)}")
+
+
 @dataclass
 class ServedURLs:
     """Where the stand-in answers: ``base`` stands in for https://irsa.ipac.caltech.edu."""
@@ -298,11 +311,19 @@ class ServedURLs:
 
     @property
     def sia(self) -> str:
-        return self.base + SIA_PATH
+        """2MASS's SIA v1 (the first survey): ``sia_of`` gives any survey's."""
+        return self.sia_of(SURVEYS[0].name)
 
     @property
     def data(self) -> str:
-        return self.base + DATA_PATH
+        """2MASS's IBE data root: ``data_of`` gives any survey's."""
+        return self.data_of(SURVEYS[0].name)
+
+    def sia_of(self, survey: str) -> str:
+        return self.base + _survey(survey).sia_path
+
+    def data_of(self, survey: str) -> str:
+        return self.base + _survey(survey).data_path
 
     @property
     def tap(self) -> str:

@@ -30,7 +30,7 @@ from astropy.wcs import WCS
 
 from offline_irsa.harness import execute, stderr_errors
 from offline_irsa.harness.routing import rewrite
-from offline_irsa.sky.bands import BANDS
+from offline_irsa.surveys.twomass.bands import BANDS
 
 from .browser import image_has_content
 

@@ -49,7 +49,7 @@ def test_a_live_kernel_records_what_it_dispatches(tmp_path, monkeypatch):
 def test_a_live_picture_is_drawn_from_the_downloaded_image():
     from offline_irsa.server import OfflineIRSA
     from offline_irsa.services.firefly import picture
-    from offline_irsa.sky.regions import find_tiles
+    from offline_irsa.surveys.twomass.regions import find_tiles
 
     path = "/ibe/data/twomass/allsky/allsky/" + find_tiles(314.30417, 77.595559, 0, 0, "CENTER")[0].path("h")
     with OfflineIRSA() as irsa:  # a loopback server standing in for the real image's host

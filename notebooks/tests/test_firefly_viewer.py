@@ -15,7 +15,7 @@ from astropy.io import fits
 from firefly_client import FireflyClient
 
 from offline_irsa.server import OfflineIRSA
-from offline_irsa.sky.regions import find_tiles
+from offline_irsa.surveys.twomass.regions import find_tiles
 
 from .browser import Browser, screenshot
 from .firefly_view import (

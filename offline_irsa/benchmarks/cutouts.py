@@ -69,7 +69,7 @@ def targets(n: int) -> list[SkyCoord]:
 def serve(latency: float) -> None:
     """Serve the stand-in in this process, keeping every rendered image (``--serve``, used by ``spawn``)."""
     from offline_irsa.server import OfflineIRSA
-    from offline_irsa.services import ibe
+    from offline_irsa.surveys.twomass import files as ibe
 
     # IRSA's files are on disk; the stand-in renders them and keeps a few dozen. Keep them all here,
     # so that a whole-image download costs what sending a file costs. The module's functions are

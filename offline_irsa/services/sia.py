@@ -1,21 +1,19 @@
-"""SIA v1 search for the 2MASS All-Sky atlas, answering as IRSA's IBE does.
+"""SIA v1 search, answering as IRSA's IBE does, for every survey (``surveys/*/sia_v1.py``).
 
-What the answer holds follows what IRSA's own SIA v1 writer for 2MASS writes and what its
-answers show (../shared/reference/irsa-recorded.md): VOTable 1.2 sent as
+The protocol is written once: parameters, the VOTable and text writers, errors. Each survey
+gives its columns, table PARAMs and rows (``surveys.base.SiaTable``): 2MASS's 27 columns as
+IRSA's own SIA v1 writer for 2MASS writes them, AllWISE's 23 as IRSA's answer shows them
+(../shared/reference/irsa-recorded.md). Common to both: VOTable 1.2 sent as
 ``application/x-votable+xml``, ``QUERY_STATUS=OK`` and the ``INPUT:`` parameters in the
-results resource, the 27 columns in IRSA's order with their datatypes, units and UCD1
-words (``POS_EQ_RA_MAIN`` on ``sia_ra``, which pyvo's ``SIARecord.pos`` needs, although
-astropy's strict parse refuses it, as it refuses IRSA's own answer), the table PARAMs
-``sia_pixflags``, ``sia_radesys``, ``sia_equinox`` and ``sia_bp_unit``, and titles like
-``2MASS All-Sky Data Release H-Band Atlas Image: 000616 n 060 0256``.
+results resource, UCD1 words (``POS_EQ_RA_MAIN`` on ``sia_ra``, which pyvo's
+``SIARecord.pos`` needs, although astropy's strict parse refuses it, as it refuses IRSA's
+own answer).
 
 Choices where the record is silent (each one a constant or a function here):
 
-* no ``cloud_access`` column: IRSA's 2MASS writer has none; today's WISE answer from the
-  same service has one, and a tutorial must not depend on either;
 * the ``INPUT:`` PARAMs carry the service's defaults, as IRSA's writer writes them, not
   the values of the request; ``mcen`` (in IRSA's writer) is not offered;
-* rows come nearest image centre first, J, H, Ks for each image;
+* rows come in the order each survey's module says (nearest image centre first);
 * SIZE above ``MAX_SIZE_DEG`` is refused;
 * errors are a VOTable with QUERY_STATUS=ERROR. VOTable requests get it with HTTP 200,
   as SIA v1 prescribes and as pyvo needs to show the message; requests for CSV and the
@@ -24,8 +22,6 @@ Choices where the record is silent (each one a constant or a function here):
 * text formats (CSV, TSV, IPAC, HTML) hold the same columns, array cells written as
   space-separated numbers (as in the VOTable's cells), and the units where the format has
   a place for them (IPAC);
-* ``pers_art`` and ``glint_art`` point where IRSA's writer points them; the stand-in
-  does not serve those artifact tables (IBE answers 404 there, saying so);
 * VERB is accepted and ignored: every column is always returned.
 """
 
@@ -41,14 +37,11 @@ from astropy.table import Table
 from werkzeug.wrappers import Request, Response
 
 from offline_irsa.services.params import ParameterError, numbers, single_values
-from offline_irsa.sky.bands import BANDS
-from offline_irsa.sky.images import PROJECTION, AtlasImage
-from offline_irsa.sky.regions import INTERSECT_RULES, find_tiles
+from offline_irsa.sky.geometry import INTERSECT_RULES
+from offline_irsa.surveys.base import SiaTable
 
-TITLE_PREFIX = "2MASS All-Sky Data Release"
 MAX_SIZE_DEG = 10.0
 VOTABLE_MIME = "application/x-votable+xml; charset=UTF-8"
-SERVICE_NOTE = "Offline stand-in for IRSA SIA v1 (offline_irsa): synthetic images, not 2MASS data."
 LEGAL_FORMATS = ("all", "image/fits", "metadata")  # any other FORMAT is an error
 
 
@@ -68,41 +61,6 @@ class Column:
         return self.arraysize == "*" and self.datatype != "char"
 
 
-COLUMNS = [
-    Column("sia_title", "char", "*", ucd="VOX:Image_Title", description="Title of the image"),
-    Column("sia_url", "char", "*", ucd="VOX:Image_AccessReference", description="URL of the FITS image"),
-    Column("sia_naxes", "int", ucd="VOX:Image_Naxes", description="Number of image axes"),
-    Column("sia_fmt", "char", "*", ucd="VOX:Image_Format", description="MIME type of the file at sia_url"),
-    Column("sia_ra", "double", unit="deg", ucd="POS_EQ_RA_MAIN", description="RA of the image centre"),
-    Column("sia_dec", "double", unit="deg", ucd="POS_EQ_DEC_MAIN", description="Dec of the image centre"),
-    Column("sia_naxis", "int", "*", ucd="VOX:Image_Naxis", description="Image size in pixels, per axis"),
-    Column("sia_crpix", "double", "*", "pix", "VOX:WCS_CoordRefPixel", "WCS reference pixel"),
-    Column("sia_crval", "double", "*", "deg", "VOX:WCS_CoordRefValue", "World coordinates of the reference pixel"),
-    Column("sia_proj", "char", "3", ucd="VOX:WCS_CoordProjection", description="Celestial projection code"),
-    Column("sia_scale", "double", "*", "deg/pix", "VOX:Image_Scale", "Scale of each axis"),
-    Column("sia_cd", "double", "*", "deg/pix", "VOX:WCS_CDMatrix", "WCS CD matrix"),
-    Column("sia_bp_id", "char", "*", ucd="VOX:BandPass_ID", description="Band", options=("J", "H", "K")),
-    Column("sia_bp_ref", "double", ucd="VOX:BandPass_RefValue", description="Reference wavelength of the band"),
-    Column("sia_bp_lo", "double", ucd="VOX:BandPass_LoLimit", description="Lower limit of the band"),
-    Column("sia_bp_hi", "double", ucd="VOX:BandPass_HiLimit", description="Upper limit of the band"),
-    Column("pers_art", "char", "*", description="URL of the scan's persistence artifact table"),
-    Column("glint_art", "char", "*", description="URL of the scan's filter glint artifact table"),
-    Column("ordate", "char", "*", description="Observation reference date (yymmdd)"),
-    Column("hemisphere", "char", "*", description="Observatory: n (Mt. Hopkins) or s (CTIO)", options=("n", "s")),
-    Column("scanno", "int", description="Nightly scan number"),
-    Column("coaddno", "int", description="Image number within the scan"),
-    Column("ut_date", "char", "*", description="UT date of the observation (yymmdd)"),
-    Column("coadd_key", "int", description="Unique identifier of the image set"),
-    Column("seesh", "double", unit="arcsec", description="Seeing FWHM"),
-    Column("magzp", "double", description="Photometric zero point (mag)"),
-    Column("msnr10", "double", description="Approximate magnitude at SNR 10"),
-]
-TABLE_PARAMS = [  # name, datatype, value, UCD
-    ("sia_pixflags", "char", "CZ", "VOX:Image_PixFlags"),
-    ("sia_radesys", "char", "FK5", "VOX:STC_CoordRefFrame"),
-    ("sia_equinox", "double", "2000.0", "VOX:STC_CoordEquinox"),
-    ("sia_bp_unit", "char", "meters", "VOX:BandPass_Unit"),
-]
 INPUT_PARAMS = [  # name, default value, description, legal values
     ("INPUT:POS", "0,0", "Search centre 'ra,dec' in decimal degrees (ICRS), no whitespace", ()),
     ("INPUT:SIZE", "0", "Width[,height] of the search box in degrees, in the TAN plane at POS", ()),
@@ -151,25 +109,8 @@ def parse_format(text: str | None) -> set[str]:
     return formats
 
 
-def title(image: AtlasImage) -> str:
-    return f"{TITLE_PREFIX} {image.band_name}-Band Atlas Image: {image.set_label}"
-
-
-def _row(image: AtlasImage) -> tuple:
-    """The SIA v1 row of one image, every value read from the image record."""
-    ra, dec = image.center
-    return (
-        title(image), image.url, 2, "image/fits", ra, dec, np.array(image.naxis), np.array(image.crpix),
-        np.array(image.crval), PROJECTION, np.array(image.cdelt), np.array(image.cd),
-        image.band_name, image.band_info.wavelength, image.band_info.lo, image.band_info.hi,
-        f"{image.scan_data_url}/pers.tbl", f"{image.scan_data_url}/glint.tbl",
-        image.ordate, image.hemisphere, image.scanno, image.image_number, image.ut_date, image.coadd_key,
-        image.seesh, image.magzp, image.msnr10,
-    )
-
-
-def search(params: dict[str, str]) -> list[tuple]:
-    """Rows of one SIA v1 query; params have upper-case names. Raises QueryError."""
+def search(params: dict[str, str], table: SiaTable) -> list[tuple]:
+    """Rows of one SIA v1 query of a survey's table; params have upper-case names. Raises QueryError."""
     formats = parse_format(params.get("FORMAT"))
     if "metadata" in formats:
         return []  # answers as a query that finds no images
@@ -180,7 +121,7 @@ def search(params: dict[str, str]) -> list[tuple]:
     intersect = params.get("INTERSECT", "OVERLAPS").upper()
     if intersect not in INTERSECT_RULES:
         raise QueryError(f"INTERSECT must be one of {', '.join(INTERSECT_RULES)}, got {params['INTERSECT']!r}")
-    return [_row(AtlasImage(tile, band)) for tile in find_tiles(ra, dec, width, height, intersect) for band in BANDS]
+    return table.search(ra, dec, width, height, intersect)
 
 
 def _info(name: str, value: str, text: str | None = None) -> Info:
@@ -204,11 +145,11 @@ def _xml(votable: VOTableFile) -> bytes:
     return out.getvalue().replace(b'unit="deg.pix-1"', b'unit="deg/pix"')
 
 
-def results_votable(rows: list[tuple]) -> VOTableFile:
-    """The results VOTable: status, INPUT params, the 2MASS table PARAMs, columns and rows."""
+def results_votable(rows: list[tuple], table_spec: SiaTable) -> VOTableFile:
+    """The results VOTable: status, INPUT params, the survey's table PARAMs, columns and rows."""
     votable = VOTableFile(version="1.2")
     resource = _results_resource(votable, "OK")
-    resource.infos.append(_info("DATA_ORIGIN", "synthetic", SERVICE_NOTE))
+    resource.infos.append(_info("DATA_ORIGIN", "synthetic", table_spec.note))
     for name, value, description, legal in INPUT_PARAMS:
         param = Param(votable, name=name, ID=name.replace(":", "_"), datatype="char", arraysize="*", value=value)
         param.description = description
@@ -218,7 +159,7 @@ def results_votable(rows: list[tuple]) -> VOTableFile:
         resource.params.append(param)
     table = TableElement(votable)
     resource.tables.append(table)
-    for column in COLUMNS:
+    for column in table_spec.columns:
         field = Field(votable, name=column.name, datatype=column.datatype, arraysize=column.arraysize,
                       unit=column.unit, ucd=column.ucd)
         field.description = column.description
@@ -226,7 +167,7 @@ def results_votable(rows: list[tuple]) -> VOTableFile:
             field.values = Values(votable, field, type="actual")
             field.values.options.extend((v, v) for v in column.options)
         table.fields.append(field)
-    for name, datatype, value, ucd in TABLE_PARAMS:
+    for name, datatype, value, ucd in table_spec.params:
         table.params.append(Param(votable, name=name, datatype=datatype, value=value, ucd=ucd,
                                   arraysize="*" if datatype == "char" else None))
     table.create_arrays(len(rows))
@@ -245,16 +186,16 @@ def error_votable(message: str) -> bytes:
 NUMPY_TYPES = {"char": str, "int": np.int32, "double": np.float64}
 
 
-def text_table(rows: list[tuple]) -> Table:
+def text_table(rows: list[tuple], columns_spec) -> Table:
     """The results as an astropy Table for the text formats; array cells are space-separated numbers.
 
     Built from the rows directly rather than through the VOTable: converting the VOTable costs the
     stand-in four times as much (masked columns, copied metadata), and a CSV search is what the
     cutouts tutorial makes once per target.
     """
-    values = list(zip(*rows, strict=True)) if rows else [()] * len(COLUMNS)
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns_spec)
     columns = []
-    for column, cells in zip(COLUMNS, values, strict=True):
+    for column, cells in zip(columns_spec, values, strict=True):
         if column.number_array:
             cells, dtype = [" ".join(f"{v:.10g}" for v in cell) for cell in cells], str
         else:
@@ -264,7 +205,7 @@ def text_table(rows: list[tuple]) -> Table:
     return Table(columns, copy=False)
 
 
-def respond(request: Request) -> Response:
+def respond(request: Request, table_spec: SiaTable) -> Response:
     try:
         params = single_values(request.values)
     except ParameterError as err:
@@ -274,12 +215,12 @@ def respond(request: Request) -> Response:
     try:
         if requested not in RESPONSE_FORMATS:
             raise QueryError(f"RESPONSEFORMAT {params['RESPONSEFORMAT']!r} is not supported; use VOTABLE or CSV")
-        rows = search(params)
+        rows = search(params, table_spec)
     except ParameterError as err:
         status = 200 if writer == "votable" else 400
         return Response(error_votable(str(err)), status=status, content_type=VOTABLE_MIME)
     if writer == "votable":
-        return Response(_xml(results_votable(rows)), content_type=mime)
+        return Response(_xml(results_votable(rows, table_spec)), content_type=mime)
     text = io.StringIO()
-    text_table(rows).write(text, format=writer)
+    text_table(rows, table_spec.columns).write(text, format=writer)
     return Response(text.getvalue(), content_type=mime)

@@ -7,7 +7,7 @@ for every atlas image a FITS row and an HTML preview row, titles like ``All-Sky 
 Survey J-Band Atlas Image: 000616 n 060 0256``, and download URLs
 ``https://irsa.ipac.caltech.edu:443/cgi-bin/2MASS/IM/nph-im?ds=asky&atdir=...&dh=...&scan=...
 &name=...`` (the image) and ``nph-im_key?ds=asky&key=...&band=...`` (the preview page),
-both served here. Every value comes from the image record (sky/images.py) SIA v1 and v2 use.
+both served here. Every value comes from the image record (surveys/twomass/images.py) SIA v1 and v2 use.
 
 Choices where the record is silent:
 
@@ -40,13 +40,13 @@ import numpy as np
 from astropy.io.votable.tree import Field, Resource, TableElement, VOTableFile
 from werkzeug.wrappers import Request, Response
 
-from offline_irsa.services import ibe
 from offline_irsa.services.params import ParameterError, single_values
 from offline_irsa.services.sia import VOTABLE_MIME, QueryError, _info, _xml, error_votable, parse_pos, parse_size
-from offline_irsa.sky.bands import BANDS
-from offline_irsa.sky.images import PUBLIC_BASE, AtlasImage
-from offline_irsa.sky.regions import find_tiles
-from offline_irsa.sky.tiling import AtlasTile
+from offline_irsa.surveys.twomass import files
+from offline_irsa.surveys.twomass.bands import BANDS
+from offline_irsa.surveys.twomass.images import PUBLIC_BASE, AtlasImage
+from offline_irsa.surveys.twomass.regions import find_tiles
+from offline_irsa.surveys.twomass.tiling import AtlasTile
 
 PATH = "/cgi-bin/2MASS/IM"
 PUBLIC_ROOT = f"{PUBLIC_BASE}:443{PATH}"  # the record's URLs name the port
@@ -205,7 +205,7 @@ def respond_image(request: Request) -> Response:
         image = AtlasImage.from_ibe_path(f"{params.get('dh', '')}/s{params['scan']}/image/{params['name']}.gz")
     except ValueError as err:
         return _text(f"Not found: {err}", 404)
-    body = ibe.image_bytes(image.tile, image.band, compress=False)
+    body = files.image_bytes(image.tile, image.band, compress=False)
     return Response(body, mimetype="image/fits", headers={
         "Content-Disposition": f'attachment; filename="{params["name"]}"', "X-Data-Origin": "synthetic"})
 

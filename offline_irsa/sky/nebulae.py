@@ -34,7 +34,8 @@ from functools import cache
 import numpy as np
 from astropy.wcs import WCS
 
-from offline_irsa.sky.tiling import TILE_RADIUS_DEG, unit_vectors
+from offline_irsa.sky.colours import surface_brightness
+from offline_irsa.sky.geometry import unit_vectors
 
 EXTINCTION_PER_AV = {"j": 0.282, "h": 0.175, "k": 0.112}  # A_band / A_V, Rieke & Lebofsky 1985
 STAR_DTYPE = [("ra", "f8"), ("dec", "f8"), ("j", "f4"), ("h", "f4"), ("k", "f4")]
@@ -142,7 +143,9 @@ def emission_dn(wcs: WCS, shape: tuple[int, int], band: str, zero_point: float,
                 regions: tuple[Region, ...]) -> np.ndarray | None:
     """The regions' glow (DN per pixel) on an image's pixel grid, or None when none of them is near it."""
     centre = wcs.all_pix2world([[(shape[1] - 1) / 2, (shape[0] - 1) / 2]], 0)[0]
-    regions = [r for r in regions if _near(r, float(centre[0]), float(centre[1]), TILE_RADIUS_DEG)]
+    # No pixel is further from the centre than the half-diagonal (any survey's image or patch).
+    reach = math.hypot(*shape) / 2 * float(np.max(np.abs(np.diag(wcs.pixel_scale_matrix)))) * 1.01
+    regions = [r for r in regions if _near(r, float(centre[0]), float(centre[1]), reach)]
     if not regions:
         return None
     ys, xs = np.mgrid[0:shape[0], 0:shape[1]]
@@ -151,7 +154,7 @@ def emission_dn(wcs: WCS, shape: tuple[int, int], band: str, zero_point: float,
     total = np.zeros(ra.shape)
     for region in regions:
         east, north = _offsets_arcsec(ra, dec, region)
-        per_pixel = 10 ** (0.4 * (zero_point - region.peak_mag_arcsec2[band])) * pixel_area
+        per_pixel = 10 ** (0.4 * (zero_point - surface_brightness(region.peak_mag_arcsec2, band))) * pixel_area
         total += per_pixel * profile(region, east, north)
     return total.reshape(shape)
 

@@ -17,9 +17,9 @@ from functools import lru_cache
 import numpy as np
 from astropy.coordinates import SkyCoord
 
+from offline_irsa.sky.geometry import unit_vectors
 from offline_irsa.sky.known_objects import REGIONS, STARS
 from offline_irsa.sky.nebulae import STAR_DTYPE, members_near
-from offline_irsa.sky.tiling import unit_vectors
 
 CELL_DEG = 0.25
 N_STRIPS = int(round(180 / CELL_DEG))

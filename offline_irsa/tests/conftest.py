@@ -7,8 +7,8 @@ import pytest
 from astropy.wcs import WCS
 
 from offline_irsa.server import OfflineIRSA
-from offline_irsa.sky.render import wcs_header
-from offline_irsa.sky.tiling import AtlasTile
+from offline_irsa.surveys.twomass.render import wcs_header
+from offline_irsa.surveys.twomass.tiling import AtlasTile
 
 TARGET = (314.30417, 77.595559)  # the first tutorial's star
 

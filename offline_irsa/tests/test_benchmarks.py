@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from offline_irsa.benchmarks import firefly, load, notebooks, routing, services, tap
+from offline_irsa.benchmarks import allwise, firefly, load, notebooks, routing, services, tap
 
 NUMBER = r"\d+\.\d+"
 
@@ -61,3 +61,11 @@ def test_routing_prints_the_tutorial_and_each_client_beside_its_baseline(capsys)
     assert re.search(rf"^by connection, HTTPS \(now\)\s+{NUMBER}\s+{NUMBER}$", printed, re.M), printed
     for client in ("urllib", "requests", "httpx", "aiohttp", "astropy download_file"):
         assert re.search(rf"^{client}\s+{NUMBER}\s+{NUMBER}\s+-?{NUMBER}$", printed, re.M), client
+
+
+def test_allwise_prints_each_figure_beside_2mass_or_its_floor(capsys):
+    assert allwise.main(["--repeat", "1"]) == 0
+    printed = capsys.readouterr().out
+    for row in ("1' cutout, first request (s)", "1' cutout, warm (s)", "whole W3 file vs numpy 4095^2 normals (s)",
+                "SIA v1 search, 1' box (s)", "peak RSS above idle while streaming (MB)"):
+        assert re.search(rf"^{re.escape(row)}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}$", printed, re.M), row

@@ -31,7 +31,7 @@ from firefly_client.range_values import RangeValues as ClientRV
 
 from offline_irsa.services.firefly import picture, protocol, render, state
 from offline_irsa.services.firefly.ranges import DEFAULT, RangeValues, RangeValuesError, default_asinh_q
-from offline_irsa.sky.regions import find_tiles
+from offline_irsa.surveys.twomass.regions import find_tiles
 
 from .conftest import TARGET
 

@@ -13,13 +13,14 @@ import requests
 from werkzeug.test import Client
 
 from offline_irsa import server as server_module
-from offline_irsa.server import DATA_PATH, SIA_PATH, Application, OfflineIRSA
-from offline_irsa.sky.regions import find_tiles
+from offline_irsa.server import Application, OfflineIRSA
+from offline_irsa.surveys.twomass import SURVEY as TWOMASS
+from offline_irsa.surveys.twomass.regions import find_tiles
 
 from .conftest import TARGET
 
 TILE = find_tiles(*TARGET, 0, 0, "CENTER")[0]
-IMAGE = f"{DATA_PATH}/{TILE.path('h')}"
+IMAGE = f"{TWOMASS.data_path}/{TILE.path('h')}"
 FUZZ_REQUESTS = 3000
 # Pieces the fuzzer builds values from: numbers in every syntax Python accepts and some it
 # does not, units, separators, other scripts' digits, control characters, huge and tiny values.
@@ -33,15 +34,16 @@ UNITS = ["", "px", "pix", "pixels", "arcsec", "asec", '"', "arcmin", "arcminutes
          "radians", "parsec"]
 KEYS = ["POS", "pos", "SIZE", "size", "INTERSECT", "FORMAT", "RESPONSEFORMAT", "VERB", "center", "CENTER", "size",
         "gzip", "GZIP", "x", ""]
-PATHS = [SIA_PATH, IMAGE, IMAGE.replace("/hi", "/ki"), f"{DATA_PATH}/", f"{DATA_PATH}/{TILE.path('h')[:-3]}",
-         f"{DATA_PATH}/{TILE.ordate}n/s001/image/", f"{DATA_PATH}/{TILE.ordate}n/s001/image/j",
-         f"{DATA_PATH}/../../etc/passwd", "/firefly/CmdSrv/sync", "/firefly/sticky/CmdSrv", "/firefly/",
+PATHS = [TWOMASS.sia_path, IMAGE, IMAGE.replace("/hi", "/ki"), f"{TWOMASS.data_path}/",
+         f"{TWOMASS.data_path}/{TILE.path('h')[:-3]}",
+         f"{TWOMASS.data_path}/{TILE.ordate}n/s001/image/", f"{TWOMASS.data_path}/{TILE.ordate}n/s001/image/j",
+         f"{TWOMASS.data_path}/../../etc/passwd", "/firefly/CmdSrv/sync", "/firefly/sticky/CmdSrv", "/firefly/",
          "/_offline/firefly/actions", "/_offline/faults", "/irsaviewer/healthz", "/", "/%00", "/ibe/sia/x"]
 METHODS = ["GET", "GET", "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
 
 # Half the requests use the keys a route reads, so values reach the parsers behind them.
-SHAPES = {SIA_PATH: ["POS", "SIZE", "INTERSECT"], IMAGE: ["center", "size", "gzip"]}
+SHAPES = {TWOMASS.sia_path: ["POS", "SIZE", "INTERSECT"], IMAGE: ["center", "size", "gzip"]}
 
 
 def fuzz_requests(n: int, seed: int = 20251125):
@@ -86,7 +88,7 @@ def test_fuzz_no_unintended_500s():
 ])
 def test_a_100_kB_parameter_is_refused_fast(value):
     client = Client(Application())
-    for url in (f"{IMAGE}?center={quote(value)}&size=1", f"{SIA_PATH}?POS={quote(value)}"):
+    for url in (f"{IMAGE}?center={quote(value)}&size=1", f"{TWOMASS.sia_path}?POS={quote(value)}"):
         start = time.perf_counter()
         response = client.get(url)
         assert time.perf_counter() - start < 0.5
@@ -146,7 +148,7 @@ def test_many_idle_connections_hold_a_bounded_number_of_threads(short_idle):
 
 
 def test_an_unexpected_error_is_a_500_that_names_it_and_the_server_keeps_serving(server, monkeypatch):
-    def broken(request):
+    def broken(request, table):
         raise ZeroDivisionError("a bug")
 
     monkeypatch.setattr(server_module.sia, "respond", broken)

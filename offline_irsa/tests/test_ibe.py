@@ -14,9 +14,9 @@ from astropy.nddata import Cutout2D
 from astropy.wcs import WCS
 
 from offline_irsa.harness.routing import rewrite
-from offline_irsa.sky.regions import find_tiles
-from offline_irsa.sky.render import SYNTHETIC_NOTE
-from offline_irsa.sky.tiling import PIXEL_SCALE_DEG
+from offline_irsa.surveys.twomass.regions import find_tiles
+from offline_irsa.surveys.twomass.render import SYNTHETIC_NOTE
+from offline_irsa.surveys.twomass.tiling import PIXEL_SCALE_DEG
 
 from .conftest import TARGET
 

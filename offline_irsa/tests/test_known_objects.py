@@ -11,9 +11,10 @@ import pytest
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
-from offline_irsa.sky import known_objects, nebulae, render
-from offline_irsa.sky.bands import BANDS
-from offline_irsa.sky.regions import find_tiles
+from offline_irsa.sky import known_objects, nebulae
+from offline_irsa.surveys.twomass import render
+from offline_irsa.surveys.twomass.bands import BANDS
+from offline_irsa.surveys.twomass.regions import find_tiles
 
 from .conftest import geometry_wcs
 

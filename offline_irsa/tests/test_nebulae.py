@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 from astropy.coordinates import SkyCoord
 
-from offline_irsa.sky import nebulae, render
-from offline_irsa.sky.bands import BANDS
+from offline_irsa.sky import nebulae
 from offline_irsa.sky.known_objects import REGIONS
-from offline_irsa.sky.regions import find_tiles
 from offline_irsa.sky.stars import stars_near
-from offline_irsa.sky.tiling import AtlasTile
+from offline_irsa.surveys.twomass import render
+from offline_irsa.surveys.twomass.bands import BANDS
+from offline_irsa.surveys.twomass.regions import find_tiles
+from offline_irsa.surveys.twomass.tiling import AtlasTile
 
 from .conftest import TARGET, geometry_wcs
 from .test_images import measure

@@ -24,8 +24,8 @@ from astropy.io.votable.exceptions import VOWarning
 from astropy.wcs import WCS
 
 from offline_irsa.harness.routing import rewrite
-from offline_irsa.sky.regions import find_tiles
-from offline_irsa.sky.tiling import AtlasTile
+from offline_irsa.surveys.twomass.regions import find_tiles
+from offline_irsa.surveys.twomass.tiling import AtlasTile
 
 from .conftest import TARGET
 

@@ -15,9 +15,9 @@ import pytest
 from astropy.coordinates import SkyCoord
 from astropy.wcs import WCS
 
-from offline_irsa.sky import tiling
-from offline_irsa.sky.regions import find_tiles
-from offline_irsa.sky.tiling import AtlasTile
+from offline_irsa.surveys.twomass import tiling
+from offline_irsa.surveys.twomass.regions import find_tiles
+from offline_irsa.surveys.twomass.tiling import AtlasTile
 
 from .conftest import geometry_wcs, sky_positions
 

@@ -35,7 +35,7 @@ def test_index_says_the_data_are_synthetic(server):
     assert "SYNTHETIC" in text and server.sia in text
 
 
-@pytest.mark.parametrize("path", ["/nothing", "/ibe/sia/twomass/full/full", "/ibe/sia/wise/allwise/p3am_cdd",
+@pytest.mark.parametrize("path", ["/nothing", "/ibe/sia/twomass/full/full", "/ibe/sia/wise/neowiser/p1bm_frm",
                                   "/ibe/data/", "/../etc/passwd", "/firefly/../../etc/passwd"])
 def test_unknown_paths_are_404(server, path):
     response = requests.get(server.base + path, timeout=10)

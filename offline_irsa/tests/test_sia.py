@@ -15,7 +15,7 @@ from astropy.coordinates import SkyCoord
 from astropy.io.votable import parse
 from astropy.table import Table
 
-from offline_irsa.services.sia import COLUMNS
+from offline_irsa.surveys.twomass.sia_v1 import COLUMNS
 
 from .conftest import TARGET
 

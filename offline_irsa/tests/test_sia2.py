@@ -28,10 +28,10 @@ from astroquery.ipac.irsa import IrsaClass
 
 from offline_irsa.harness.routing import rewrite
 from offline_irsa.services.sia2 import pos as sia2_pos
-from offline_irsa.services.sia2.twomass import TwoMassAllSky
-from offline_irsa.sky.images import AtlasImage
-from offline_irsa.sky.regions import find_tiles, region_corners
-from offline_irsa.sky.tiling import AtlasTile
+from offline_irsa.surveys.twomass.collection import TwoMassAllSky
+from offline_irsa.surveys.twomass.images import AtlasImage
+from offline_irsa.surveys.twomass.regions import find_tiles, region_corners
+from offline_irsa.surveys.twomass.tiling import AtlasTile
 
 from .conftest import TARGET, geometry_wcs, sky_positions
 
@@ -158,6 +158,10 @@ def test_s_region_is_the_images_footprint(server, table):
 # --- parameters ----------------------------------------------------------------------------------
 
 def urls(server, **params) -> list[str]:
+    """access_url of the rows found; twomass_allsky's alone unless the test names collections itself."""
+    if not any(k in params for k in ("COLLECTION", "CALIB", "FACILITY", "INSTRUMENT", "ALL")):
+        params["COLLECTION"] = "twomass_allsky"
+    params.pop("ALL", None)
     response = get(server, **params)
     assert status(response)[0] in ("OK", "OVERFLOW"), status(response)
     return list(rows(response)["access_url"])
@@ -203,7 +207,7 @@ def test_range_around_the_pole_is_the_polar_cap(server):
 
 def test_several_values_mean_or_and_parameters_and(server):
     one, other = POS_TEXT, "CIRCLE 10 10 0.0001"
-    both = get(server, POS=[one, other])
+    both = get(server, POS=[one, other], COLLECTION="twomass_allsky")
     table = rows(both)
     assert list(table["access_url"]) == urls(server, POS=one) + urls(server, POS=other)
     assert list(table["upload_row_id"]) == [1] * 6 + [2] * 3
@@ -214,10 +218,17 @@ def test_several_values_mean_or_and_parameters_and(server):
     assert urls(server, POS=one, BAND="-Inf 1.3e-6") == urls(server, POS=one)[0::3]
     assert urls(server, POS=one, BAND="2e-6 +inf", CALIB="2") == urls(server, POS=one)[2::3]
     everything = urls(server, POS=one)
-    for params in ({"CALIB": ["3", "2"]}, {"COLLECTION": ["wise_allwise", "twomass_allsky"]}, {"DPTYPE": "image"},
-                   {"FACILITY": "2MASS"}, {"INSTRUMENT": "2MASS"}, {"FORMAT": "application/x-gzip"}):
+    for params in ({"CALIB": "2"}, {"COLLECTION": "twomass_allsky", "DPTYPE": "image"},
+                   {"FACILITY": "2MASS"}, {"INSTRUMENT": "2MASS"}, {"COLLECTION": "twomass_allsky",
+                                                                    "FORMAT": "application/x-gzip"}):
         assert urls(server, POS=one, **params) == everything, params
-    for params in ({"CALIB": "3"}, {"COLLECTION": "wise_allwise"}, {"DPTYPE": "cube"}, {"FACILITY": "WISE"},
+    wise = urls(server, POS=one, COLLECTION="wise_allwise")
+    assert len(wise) == 30 and not set(wise) & set(everything)
+    for params in ({"CALIB": ["3", "2"]}, {"COLLECTION": ["wise_allwise", "twomass_allsky"]}, {"ALL": 1}):
+        assert sorted(urls(server, POS=one, **params)) == sorted(everything + wise), params
+    for params in ({"CALIB": "3"}, {"FACILITY": "Wide-field Infrared Survey Explorer"}, {"INSTRUMENT": "WISE"}):
+        assert urls(server, POS=one, **params) == wise, params
+    for params in ({"COLLECTION": "twomass_allsky", "CALIB": "3"}, {"DPTYPE": "cube"}, {"FACILITY": "WISE"},
                    {"FORMAT": "image/png"}, {"BAND": "3e-6 5e-6"}, {"CALIB": "2", "COLLECTION": "wise_allwise"}):
         assert urls(server, POS=one, **params) == [], params
 
@@ -323,7 +334,8 @@ def test_four_doors_find_the_same_images_with_the_same_pixels(server):
 
 def test_every_door_names_the_image_by_its_record():
     """The record is the one source: a row written from a tile in one band names the same file everywhere."""
-    from offline_irsa.services import sia, twomass_im
+    from offline_irsa.services import twomass_im
+    from offline_irsa.surveys.twomass import sia_v1 as sia
 
     tile = AtlasTile(27, 5, 11)
     image = AtlasImage(tile, "h")
@@ -461,9 +473,10 @@ def test_a_new_collection_is_searched_once_registered(server):
     register(OneImage())
     try:
         assert urls(server, POS="CIRCLE 10 10 0.01", COLLECTION="test_one_image") == ["https://irsa.ipac.caltech.edu/x"]
-        assert urls(server, POS="CIRCLE 10 10 0.01", CALIB="3") == ["https://irsa.ipac.caltech.edu/x"]
-        assert urls(server, ID="ivo://irsa.ipac/test_one_image?x") == ["https://irsa.ipac.caltech.edu/x"]
-        both = urls(server, POS="CIRCLE 10 10 0.01")
+        third = urls(server, POS="CIRCLE 10 10 0.01", CALIB="3")  # AllWISE's products there, and this one
+        assert third[-1] == "https://irsa.ipac.caltech.edu/x" and all("/wise/" in u for u in third[:-1])
+        assert urls(server, ID="ivo://irsa.ipac/test_one_image?x", ALL=1) == ["https://irsa.ipac.caltech.edu/x"]
+        both = urls(server, POS="CIRCLE 10 10 0.01", ALL=1)
         assert both[-1] == "https://irsa.ipac.caltech.edu/x" and len(both) > 1  # and 2MASS's images there
         assert urls(server, POS="CIRCLE 10 10 0.01", BAND="1e-6 2e-6", COLLECTION="test_one_image") == []
         with pytest.raises(ValueError, match="registered already"):

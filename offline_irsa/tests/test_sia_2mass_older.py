@@ -22,7 +22,7 @@ from astropy.io import fits
 from astropy.io.votable import parse
 
 from offline_irsa.harness.routing import rewrite
-from offline_irsa.sky.images import AtlasImage
+from offline_irsa.surveys.twomass.images import AtlasImage
 
 from .conftest import TARGET
 
@@ -169,7 +169,7 @@ def test_downloads_of_no_image(server, path, status):
 
 
 def test_a_coadd_key_names_one_tile():
-    from offline_irsa.sky.tiling import N_SCANS, TILES_PER_SCAN, AtlasTile
+    from offline_irsa.surveys.twomass.tiling import N_SCANS, TILES_PER_SCAN, AtlasTile
 
     for tile in [AtlasTile(b, s, t) for b in (0, 14, 15, 29) for s in (0, 3) for t in (0, 22)]:
         assert AtlasTile.from_coadd_key(tile.coadd_key) == tile

@@ -23,10 +23,10 @@ from astropy.io.votable import parse
 from astropy.table import Table
 from astropy.wcs import WCS
 
-from offline_irsa.services import ibe
 from offline_irsa.services.sia2 import registry
 from offline_irsa.services.tap import adql, collections, protocol, tables
-from offline_irsa.sky.regions import find_tiles
+from offline_irsa.surveys.twomass import files as twomass_files
+from offline_irsa.surveys.twomass.regions import find_tiles
 
 from .conftest import TARGET
 
@@ -190,8 +190,10 @@ def test_astroquery_all_sky_is_refused_with_a_clear_message(irsa):
 
 
 def test_astroquery_lists_collections_catalogs_and_columns(irsa):
-    assert list(irsa.list_collections()["collection"]) == ["twomass_allsky"]
-    assert list(irsa.list_collections(servicetype="SIA")["collection"]) == ["twomass_allsky"]
+    served = sorted(registry.COLLECTIONS)  # every image set SIA v2 serves, in ADQL's ORDER BY
+    assert served == ["twomass_allsky", "wise_allwise"]
+    assert list(irsa.list_collections()["collection"]) == served
+    assert list(irsa.list_collections(servicetype="SIA")["collection"]) == served
     assert list(irsa.list_collections(filter="twomass")["collection"]) == ["twomass_allsky"]
     assert len(irsa.list_collections(servicetype="SSA")) == 0
     catalogs = irsa.list_catalogs()
@@ -251,7 +253,7 @@ def test_caom_lists_the_images_sia_serves_at_the_reference_position(server):
 def test_fp_psc_sources_sit_on_the_image_peaks_with_the_images_magnitudes(server):
     """Each isolated, unsaturated source: centroid within 0.5", aperture magnitude within 0.1 mag (MAGZP)."""
     tile = find_tiles(*TARGET, 0, 0, "CENTER")[0]
-    hdu = ibe.image(tile, "h")
+    hdu = twomass_files.image(tile, "h")
     wcs, data, magzp = WCS(hdu.header), hdu.data.astype(float), hdu.header["MAGZP"]
     sky = hdu.header["SKYVAL"]
     ra, dec = tile.center
@@ -475,7 +477,7 @@ def test_unmodified_clients_reach_it_at_irsas_own_url_when_routed():
         done = subprocess.run([sys.executable, "-c", ROUTED_CLIENTS], capture_output=True, text=True, timeout=120,
                               env=dict(os.environ))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split("\n")[:2] == ["['twomass_allsky']", "True 2"]
+    assert done.stdout.split("\n")[:2] == ["['twomass_allsky', 'wise_allwise']", "True 2"]
 
 
 def test_a_tap_outage_can_be_injected_and_pyvo_reports_it(server):
@@ -483,7 +485,7 @@ def test_a_tap_outage_can_be_injected_and_pyvo_reports_it(server):
     try:
         with pytest.raises(pyvo.dal.DALServiceError, match="503"):
             pyvo.dal.TAPService(server.tap).search(LIST_COLLECTIONS)
-        assert len(pyvo.dal.TAPService(server.tap).search(LIST_COLLECTIONS)) == 1  # the next one is answered
+        assert len(pyvo.dal.TAPService(server.tap).search(LIST_COLLECTIONS)) == 2  # the next one is answered
     finally:
         server.faults.clear()
 

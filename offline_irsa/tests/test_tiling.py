@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from astropy.coordinates import SkyCoord
 
-from offline_irsa.sky import tiling
-from offline_irsa.sky.regions import find_tiles
-from offline_irsa.sky.tiling import AtlasTile
+from offline_irsa.surveys.twomass import tiling
+from offline_irsa.surveys.twomass.regions import find_tiles
+from offline_irsa.surveys.twomass.tiling import AtlasTile
 
 from .conftest import TARGET, geometry_wcs, sky_positions
 

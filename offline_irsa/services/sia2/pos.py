@@ -1,7 +1,7 @@
 """SIA v2's POS regions (CIRCLE, RANGE, POLYGON) and which image footprints they meet.
 
 An image footprint is its four corners joined by great circles, as SIA v1 draws it
-(sky/regions.py). Every test is made in the gnomonic (TAN) plane at the region's centre,
+(sky/geometry.py). Every test is made in the gnomonic (TAN) plane at the region's centre,
 where great circles are straight lines and a circle of angular radius r is a circle of
 radius tan(r), so CIRCLE and POLYGON are exact there. A RANGE is bounded by two meridians
 (great circles) and two parallels (small circles); each parallel is drawn as a chain of
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from offline_irsa.services.params import NUMBER, ParameterError
-from offline_irsa.sky.tiling import local_frame, unit_vectors
+from offline_irsa.sky.geometry import local_frame, unit_vectors
 
 MAX_REACH_DEG = 10.0
 RANGE_TOLERANCE_ARCSEC = 0.01

@@ -190,6 +190,8 @@ def search(query: Query) -> tuple[list[Row], str]:
         return [], "OK"
     if not query.constrained:
         raise ParameterError(NO_CONSTRAINT)
+    import offline_irsa.surveys  # noqa: F401  (registers every survey's collection, once)
+
     collections = [c for c in COLLECTIONS.values() if _could_match(c, query.constraints)]
     if collections and not (query.regions or query.ids):
         raise ParameterError(f"Give POS (or ID) to search {', '.join(c.name for c in collections)}: the offline "

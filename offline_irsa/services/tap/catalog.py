@@ -30,10 +30,11 @@ import zlib
 import numpy as np
 
 from offline_irsa.services.tap.geometry import GALACTIC_TO_ICRS
-from offline_irsa.sky.regions import find_tiles
-from offline_irsa.sky.render import msnr10
+from offline_irsa.sky.geometry import unit_vectors
 from offline_irsa.sky.stars import stars_near
-from offline_irsa.sky.tiling import AtlasTile, unit_vectors
+from offline_irsa.surveys.twomass.regions import find_tiles
+from offline_irsa.surveys.twomass.render import msnr10
+from offline_irsa.surveys.twomass.tiling import AtlasTile
 
 MAX_RADIUS_DEG = 1.0  # largest cap of sky whose rows are made for one query
 PROX_REACH_DEG = 3.0 / 60.0

@@ -1,7 +1,7 @@
 """What ``caom.observation`` and ``caom.plane`` hold: the image collections SIA v2 serves, from its registry.
 
 TAP's caom tables and SIA v2 cannot disagree: both read ``services/sia2/registry.py``. A
-collection registered there (``twomass_allsky``; AllWISE's ``wise_allwise`` when it lands) is
+collection registered there (``twomass_allsky``, AllWISE's ``wise_allwise``) is
 listed here with no change to this module, and its planes are the rows its own ``search`` gives.
 
 Choice: the whole sky holds millions of image sets, far too many to load for a query, and
@@ -23,6 +23,8 @@ POINT_RADIUS_DEG = 1e-6  # SIA v2 takes circles; this one stands for the point i
 
 
 def collections() -> list[registry.Collection]:
+    import offline_irsa.surveys  # noqa: F401  (registers every survey's collection, once)
+
     return list(registry.COLLECTIONS.values())
 
 

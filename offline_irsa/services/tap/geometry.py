@@ -28,7 +28,7 @@ from functools import lru_cache
 import numpy as np
 from astropy.coordinates import Galactic, SkyCoord
 
-from offline_irsa.sky.regions import region_corners
+from offline_irsa.sky.geometry import region_corners
 
 FRAMES = ("ICRS", "J2000", "GALACTIC", "")
 Vector = tuple[float, float, float]

@@ -34,6 +34,8 @@ from functools import cached_property
 
 import numpy as np
 
+from offline_irsa.sky.geometry import local_frame, unit_vectors  # noqa: F401  (read here by older code)
+
 PIXEL_SCALE_DEG = 0.0002777777845  # |CDELT| of real atlas images: 1.00000002 arcsec
 NAXIS1 = 512
 FULL_NAXIS2 = 1024
@@ -101,20 +103,6 @@ def tile_twist(belt, scan):
 
 def tile_naxis2(tile):
     return np.where(np.asarray(tile) == TILES_PER_SCAN - 1, SHORT_NAXIS2, FULL_NAXIS2)
-
-
-def unit_vectors(ra, dec) -> np.ndarray:
-    """Cartesian unit vectors (..., 3) for RA/Dec in degrees."""
-    ra, dec = np.radians(ra), np.radians(dec)
-    return np.stack([np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)], axis=-1)
-
-
-def local_frame(ra, dec):
-    """East, north and outward unit vectors at a sky position (each (..., 3))."""
-    ra, dec = np.radians(ra), np.radians(dec)
-    east = np.stack([-np.sin(ra), np.cos(ra), np.zeros_like(ra)], axis=-1)
-    north = np.stack([-np.sin(dec) * np.cos(ra), -np.sin(dec) * np.sin(ra), np.cos(dec)], axis=-1)
-    return east, north, unit_vectors(np.degrees(ra), np.degrees(dec))
 
 
 def tile_corners(belt, scan, tile) -> np.ndarray:

@@ -16,8 +16,8 @@ from functools import cached_property
 
 import numpy as np
 
-from offline_irsa.sky.bands import BANDS, Band
-from offline_irsa.sky.tiling import FRAME_STEP_ARCSEC, FRAMES_PER_SCAN, NAXIS1, PIXEL_SCALE_DEG, AtlasTile
+from offline_irsa.surveys.twomass.bands import BANDS, Band
+from offline_irsa.surveys.twomass.tiling import FRAME_STEP_ARCSEC, FRAMES_PER_SCAN, NAXIS1, PIXEL_SCALE_DEG, AtlasTile
 
 PUBLIC_BASE = "https://irsa.ipac.caltech.edu"  # what the harness routes to the stand-in
 IBE_DATA_ROOT = f"{PUBLIC_BASE}/ibe/data/twomass/allsky/allsky"
@@ -164,14 +164,14 @@ class AtlasImage:
     @property
     def observed(self) -> _dt.datetime:
         """UT of the image's central frame."""
-        from offline_irsa.sky.render import observed_at  # render builds headers from this record
+        from offline_irsa.surveys.twomass.render import observed_at  # render builds headers from this record
 
         return observed_at(self.tile)
 
     @property
     def observed_span(self) -> tuple[_dt.datetime, _dt.datetime]:
         """UT when the scan began and finished crossing the image (the frames it is made of)."""
-        from offline_irsa.sky.render import SCAN_DURATION
+        from offline_irsa.surveys.twomass.render import SCAN_DURATION
 
         frames = self.tile.naxis2 * self.pixel_scale_arcsec / FRAME_STEP_ARCSEC
         half = SCAN_DURATION / FRAMES_PER_SCAN * frames / 2
@@ -183,25 +183,25 @@ class AtlasImage:
 
     @property
     def seesh(self) -> float:
-        from offline_irsa.sky.render import seeing
+        from offline_irsa.surveys.twomass.render import seeing
 
         return seeing(self.tile)
 
     @property
     def magzp(self) -> float:
-        from offline_irsa.sky.render import magzp
+        from offline_irsa.surveys.twomass.render import magzp
 
         return magzp(self.tile, self.band)
 
     @property
     def msnr10(self) -> float:
-        from offline_irsa.sky.render import msnr10
+        from offline_irsa.surveys.twomass.render import msnr10
 
         return msnr10(self.tile, self.band)
 
     @property
     def fwhm_arcsec(self) -> float:
         """Width of the stars' profile in this image (arcsec)."""
-        from offline_irsa.sky.render import fwhm_px
+        from offline_irsa.surveys.twomass.render import fwhm_px
 
         return round(fwhm_px(self.tile) * self.pixel_scale_arcsec, 2)

@@ -19,12 +19,12 @@ from astropy.coordinates import Angle
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from offline_irsa.sky.bands import BANDS, SATURATION_DN
-from offline_irsa.sky.images import PROJECTION, AtlasImage
 from offline_irsa.sky.known_objects import REGIONS
 from offline_irsa.sky.nebulae import emission_dn
 from offline_irsa.sky.stars import stars_near
-from offline_irsa.sky.tiling import (
+from offline_irsa.surveys.twomass.bands import BANDS, SATURATION_DN
+from offline_irsa.surveys.twomass.images import PROJECTION, AtlasImage
+from offline_irsa.surveys.twomass.tiling import (
     BELT_HEIGHT_DEG,
     FRAME_STEP_ARCSEC,
     FRAMES_PER_SCAN,

@@ -2,7 +2,7 @@
 
 IRSA's SIA v2 answer for 2MASS is not recorded; these values are our choice, following
 the recorded AllWISE answer with 2MASS's own facts (irsa-recorded.md), each taken from the
-image record (sky/images.py) that SIA v1 and the FITS header are written from:
+image record (surveys/twomass/images.py) that SIA v1 and the FITS header are written from:
 
 * calibration level 2 (IRSA's collection list); one ``science`` row per band image, there
   being no other product per image; ``energy_bandpassname`` J, H or K, as SIA v1's
@@ -35,10 +35,11 @@ import numpy as np
 
 from offline_irsa.services.sia2.obscore import Row, s_region
 from offline_irsa.services.sia2.pos import Region
-from offline_irsa.services.sia2.registry import Collection, register
-from offline_irsa.sky.bands import BANDS
-from offline_irsa.sky.images import AtlasImage
-from offline_irsa.sky.tiling import TILE_RADIUS_DEG, AtlasTile, tile_center, tile_corners, tiles_near, unit_vectors
+from offline_irsa.services.sia2.registry import Collection
+from offline_irsa.sky.geometry import unit_vectors
+from offline_irsa.surveys.twomass.bands import BANDS
+from offline_irsa.surveys.twomass.images import AtlasImage
+from offline_irsa.surveys.twomass.tiling import TILE_RADIUS_DEG, AtlasTile, tile_center, tile_corners, tiles_near
 
 NAME = "twomass_allsky"
 EXPOSURE_S = 7.8
@@ -122,5 +123,3 @@ class TwoMassAllSky(Collection):
             return []
         return [self.row(image, None)]
 
-
-register(TwoMassAllSky())
