@@ -43,8 +43,10 @@ READ = "tsql"
 TIME_LIMIT_S = 30.0
 # Cells (rows x columns) one answer may hold, whatever MAXREC says: a cross join of TAP_SCHEMA
 # with itself must not fill the stand-in's memory. 2 million cells is about 33,000 rows of all of
-# fp_psc's columns, more than a half-degree cone holds even in the Galactic plane (about 25,000);
-# beyond it the answer is cut and says OVERFLOW, as a MAXREC cut does.
+# fp_psc's columns, more than a half-degree cone holds even in the Galactic plane (about 25,000),
+# and 25,000 rows of all of allwise_p3as_psd's 80 (a half-degree cone holds fewer AllWISE sources
+# than 2MASS ones: the faintest stars are left out); beyond it the answer is cut and says
+# OVERFLOW, as a MAXREC cut does.
 MAX_CELLS = 2_000_000
 GEOMETRY_FUNCTIONS = ("POINT", "CIRCLE", "BOX", "POLYGON", "CONTAINS", "INTERSECTS", "DISTANCE", "COORD1", "COORD2")
 # IRSA's parser has no AREA, CENTROID or REGION; its non-standard ELLIPSE is not offered here (no reader uses it).
