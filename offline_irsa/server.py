@@ -87,7 +87,7 @@ SERVED = [
      f"SIA v2 (collections {', '.join(s.collection.name for s in SURVEYS if s.collection)})"),
     (OLDER_SIA_PATH, "IRSA's older 2MASS SIA (and its nph-im downloads)"),
     *((f"{s.data_path}/...", f"IBE data and cutouts, {s.name}") for s in SURVEYS),
-    (f"{TAP_PATH}/sync, {TAP_PATH}/async", "TAP: fp_psc, caom, TAP_SCHEMA"),
+    (f"{TAP_PATH}/sync, {TAP_PATH}/async", "TAP: fp_psc, allwise_p3as_psd, caom, TAP_SCHEMA"),
     (f"{FIREFLY_PATHS[0]}/, {FIREFLY_PATHS[1]}/", "a Firefly stand-in"),
 ]
 
@@ -104,7 +104,7 @@ Nothing here is a real observation.
 {surveys}
 SIA v2 (twomass_allsky):      {base}{sia2}?POS=CIRCLE+314.30417+77.595559+0.0003&COLLECTION=twomass_allsky
 Older 2MASS SIA:              {base}{older}?type=at&ds=asky&POS=314.30417,77.595559&SIZE=0.0003
-TAP (fp_psc, caom):           {base}{tap}/sync?QUERY=SELECT+*+FROM+TAP_SCHEMA.tables
+TAP (fp_psc, allwise, caom):  {base}{tap}/sync?QUERY=SELECT+*+FROM+TAP_SCHEMA.tables
 Firefly stand-in:             {base}/firefly   (also at {base}/irsaviewer)
 What Firefly was asked:       {base}{record}
 """

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import warnings
 
 import astropy.units as u
@@ -24,7 +25,11 @@ from astropy.table import Table
 from astropy.wcs import WCS
 
 from offline_irsa.services.sia2 import registry
-from offline_irsa.services.tap import adql, collections, protocol, tables
+from offline_irsa.services.tap import adql, allwise, collections, protocol, tables
+from offline_irsa.sky.stars import stars_near
+from offline_irsa.surveys.allwise import render as wise_render
+from offline_irsa.surveys.allwise.bands import BANDS as WISE_BANDS
+from offline_irsa.surveys.allwise.tiling import Tile, tiles_near
 from offline_irsa.surveys.twomass import files as twomass_files
 from offline_irsa.surveys.twomass.regions import find_tiles
 
@@ -197,7 +202,9 @@ def test_astroquery_lists_collections_catalogs_and_columns(irsa):
     assert list(irsa.list_collections(filter="twomass")["collection"]) == ["twomass_allsky"]
     assert len(irsa.list_collections(servicetype="SSA")) == 0
     catalogs = irsa.list_catalogs()
-    assert list(catalogs) == ["fp_psc"] and "2MASS" in catalogs["fp_psc"]
+    assert list(catalogs) == ["fp_psc", "allwise_p3as_psd"] and "2MASS" in catalogs["fp_psc"]
+    assert "AllWISE" in catalogs["allwise_p3as_psd"]
+    assert list(irsa.list_catalogs(filter="allwise")) == ["allwise_p3as_psd"]
     full = irsa.list_catalogs(full=True)  # IRSA's columns as astroquery's documentation shows them
     assert full.colnames[:4] == ["table_index", "schema_name", "table_name", "description"]
     assert full.colnames[-4:] == ["irsa_access_flag", "irsa_nrows", "irsa_odbc_datasource", "irsa_spatial_idx_name"]
@@ -228,7 +235,7 @@ def test_tap_schema_describes_every_table_and_key(server):
                     "JOIN TAP_SCHEMA.key_columns c ON c.key_id = k.key_id").rows
     assert keys == [("caom.plane", "caom.observation", "obsid")]
     schemas = {r[0] for r in adql.run("SELECT schema_name FROM TAP_SCHEMA.schemas").rows}
-    assert schemas == {"TAP_SCHEMA", "fp_2mass", "caom"}
+    assert schemas == {"TAP_SCHEMA", "fp_2mass", "wise", "caom"}
 
 
 def test_caom_lists_the_images_sia_serves_at_the_reference_position(server):
@@ -303,6 +310,201 @@ def test_fp_psc_rows_are_made_only_for_the_sky_asked_about(monkeypatch):
     assert (ra, dec) == pytest.approx(TARGET) and radius == pytest.approx(10 / 3600)
 
 
+# allwise_p3as_psd rows are the stars drawn on the AllWISE images.
+
+ALLWISE_CONE = CONE.replace("fp_psc", "allwise_p3as_psd")
+# The contract a tutorial relies on: IRSA's names, the units and VOTable types of the columns it reads.
+ALLWISE_CONTRACT = {
+    "designation": ("char", None), "ra": ("double", "deg"), "dec": ("double", "deg"),
+    "sigra": ("double", "arcsec"), "sigdec": ("double", "arcsec"),
+    **{f"w{n}{name}": ("double", unit) for n in (1, 2, 3, 4)
+       for name, unit in (("mpro", "mag"), ("sigmpro", "mag"), ("snr", None))},
+    "cc_flags": ("char", None), "ext_flg": ("int", None), "ph_qual": ("char", None),
+    "tmass_key": ("long", None), "j_m_2mass": ("double", "mag"), "h_m_2mass": ("double", "mag"),
+    "k_m_2mass": ("double", "mag"),
+}
+# The first columns in the AllWISE Explanatory Supplement's (and IRSA's data dictionary's) order.
+ALLWISE_FIRST_COLUMNS = ["designation", "ra", "dec", "sigra", "sigdec", "sigradec", "glon", "glat", "elon", "elat",
+                         "wx", "wy", "cntr", "source_id", "coadd_id", "src", "w1mpro", "w1sigmpro", "w1snr",
+                         "w1rchi2", "w2mpro"]
+
+
+def allwise_cone(server, ra: float, dec: float, radius: float, columns: str = "*") -> Table:
+    query = (f"SELECT {columns} FROM allwise_p3as_psd WHERE CONTAINS(POINT('ICRS', ra, dec), "
+             f"CIRCLE('ICRS', {ra}, {dec}, {radius})) = 1")
+    return parse(io.BytesIO(post_sync(server, query).content)).get_first_table().to_table()
+
+
+def test_allwise_has_irsas_columns_units_and_types(server):
+    response = post_sync(server, ALLWISE_CONE.replace("0.002777777777777778", "0.05"))
+    assert status(response.content)[0][0] == "OK"
+    table = parse(io.BytesIO(response.content), verify="exception").get_first_table()
+    names = [f.name for f in table.fields]
+    assert names[:len(ALLWISE_FIRST_COLUMNS)] == ALLWISE_FIRST_COLUMNS
+    assert names[-10:] == ["tmass_key", "r_2mass", "pa_2mass", "n_2mass", "j_m_2mass", "j_msig_2mass",
+                           "h_m_2mass", "h_msig_2mass", "k_m_2mass", "k_msig_2mass"]
+    types = {f.name: (f.datatype, str(f.unit) if f.unit else None) for f in table.fields}
+    assert {name: types[name] for name in ALLWISE_CONTRACT} == ALLWISE_CONTRACT
+    rows = table.to_table()
+    assert len(rows) > 5
+    assert all(re.fullmatch(r"J\d{6}\.\d\d[+-]\d{6}\.\d", d) for d in rows["designation"])
+    assert all(len(q) == 4 and set(q) <= set("ABCUXZ") for q in rows["ph_qual"])
+    assert set(rows["cc_flags"]) == {"0000"} and set(rows["ext_flg"]) == {0}
+    coadd = {t.coadd_id for t in [Tile(*rc) for rc in zip(*tiles_near(*TARGET, 1.2), strict=True)]}
+    assert set(rows["coadd_id"]) <= coadd and all(s.startswith(c + "-") for s, c in zip(
+        rows["source_id"], rows["coadd_id"], strict=True))
+    # TAP_SCHEMA says the same, and lists it as IRSA lists a catalogue astroquery can search.
+    listed = adql.run("SELECT schema_name, irsa_dbms, irsa_pos FROM TAP_SCHEMA.tables "
+                      "WHERE table_name = 'allwise_p3as_psd'").rows
+    assert listed == [("wise", 21, "y")]
+    units = dict(adql.run("SELECT column_name, unit FROM TAP_SCHEMA.columns "
+                          "WHERE table_name = 'allwise_p3as_psd'").rows)
+    assert units["w1mpro"] == "mag" and units["sigra"] == "arcsec" and units["w1snr"] is None
+
+
+def test_allwise_designation_is_jhhmmss_ss_ddmmss_s_truncated():
+    assert allwise.designation(314.30412, 77.595333) == "J205712.98+773543.1"
+    assert allwise.designation(343.8230913, 89.9444623) == "J225517.54+895640.0"  # a real AllWISE row's
+    assert allwise.designation(0.0, -0.00001) == "J000000.00-000000.0"
+
+
+def test_allwise_sources_sit_on_the_w1_image_peaks_with_the_images_magnitudes(server):
+    """Each isolated, bright enough source: W1 centroid within 0.5", aperture magnitude within 0.1 mag (MAGZP)."""
+    tile = Tile.from_id("3150p772_ac51")  # the Atlas tile holding the first tutorial's target
+    header = wise_render.header(tile, "w1")
+    wcs = WCS(wise_render.wcs_header(tile))
+    tx, ty = wcs.all_world2pix(*TARGET, 0)
+    half = 400  # a box 18' on a side around the target, computed as a cutout computes it
+    rows_box = (int(ty) - half, int(ty) + half)
+    columns_box = (int(tx) - half, int(tx) + half)
+    data = wise_render.pixels(tile, "w1", "int", rows_box, columns_box).astype(float)
+    magzp, sky = header["MAGZP"], header["SKYVAL"]
+    rows = allwise_cone(server, *TARGET, 0.12, "ra, dec, w1mpro, w1snr, coadd_id, wx, wy")
+    assert len(rows) > 50
+    x, y = wcs.all_world2pix(rows["ra"], rows["dec"], 0)
+    x, y = x - columns_box[0], y - rows_box[0]
+    positions = SkyCoord(rows["ra"], rows["dec"], unit="deg")
+    checked = 0
+    for row, xs, ys, star in zip(rows, x, y, positions, strict=True):
+        if not (9.0 < row["w1mpro"] < 13.5 and 20 < xs < data.shape[1] - 20 and 20 < ys < data.shape[0] - 20):
+            continue
+        close = star.separation(positions).arcsec
+        if np.any((close > 0) & (close < 40) & (rows["w1mpro"] < row["w1mpro"] + 5)):
+            continue  # a neighbour would bias the centroid or the aperture
+        assert row["coadd_id"] == tile.coadd_id
+        assert (row["wx"], row["wy"]) == pytest.approx((xs + columns_box[0] + 1, ys + rows_box[0] + 1), abs=1e-3)
+        ix, iy = round(float(xs)), round(float(ys))
+        box = data[iy - 3:iy + 4, ix - 3:ix + 4] - sky
+        gy, gx = np.mgrid[iy - 3:iy + 4, ix - 3:ix + 4]
+        cx, cy = (box * gx).sum() / box.sum(), (box * gy).sum() / box.sum()
+        peak_ra, peak_dec = wcs.all_pix2world(cx + columns_box[0], cy + rows_box[0], 0)
+        offset = star.separation(SkyCoord(peak_ra, peak_dec, unit="deg")).arcsec
+        assert offset < 0.5, (row["ra"], row["dec"], offset)
+        gy, gx = np.mgrid[iy - 12:iy + 13, ix - 12:ix + 13]
+        aperture = (gx - xs) ** 2 + (gy - ys) ** 2 <= 9**2  # 12.4": 4.8 beam sigmas
+        flux = (data[iy - 12:iy + 13, ix - 12:ix + 13][aperture] - sky).sum()
+        measured = magzp - 2.5 * math.log10(flux)
+        assert abs(measured - row["w1mpro"]) < 0.1, (row["w1mpro"], measured)
+        checked += 1
+    assert checked >= 5, checked
+
+
+def test_allwise_keeps_detected_stars_and_writes_upper_limits_as_allwise_does():
+    from offline_irsa.sky import colours
+
+    rows = allwise.allwise_rows(*TARGET, 0.1)
+    names = [c.name for c in tables.ALLWISE_COLUMNS]
+    table = Table(rows=rows, names=names, dtype=[object] * len(names))
+    stars = stars_near(*TARGET, 0.1)
+    snr = np.stack([10 ** (0.4 * (WISE_BANDS[b].magzp - colours.magnitudes(stars, b))) / allwise.flux_sigma(b)
+                    for b in ("w1", "w2", "w3", "w4")], axis=1)
+    detected = snr.max(axis=1) >= 5
+    assert 0 < len(table) == detected.sum() < len(stars)  # the faint stars are left out, the rest kept
+    assert {(round(r, 7), round(d, 7)) for r, d in zip(table["ra"], table["dec"], strict=True)} == {
+        (round(float(r), 7), round(float(d), 7)) for r, d in stars[detected][["ra", "dec"]]}
+    assert all(max(row[f"w{n}snr"] for n in (1, 2, 3, 4)) >= 4.95 for row in table)
+    limits = 0
+    for row in table:
+        for n in (1, 2, 3, 4):
+            quality = row["ph_qual"][n - 1]
+            if row[f"w{n}snr"] < 2:
+                limits += 1
+                assert quality == "U" and row[f"w{n}sigmpro"] is None
+                flux, sigma = row[f"w{n}flux"], row[f"w{n}sigflux"]
+                limit = WISE_BANDS[f"w{n}"].magzp - 2.5 * math.log10(flux + 2 * sigma)
+                assert row[f"w{n}mpro"] == pytest.approx(limit, abs=6e-4)
+                assert not row["det_bit"] & (1 << (n - 1))
+            else:
+                assert quality == ("A" if row[f"w{n}snr"] >= 10 else "B" if row[f"w{n}snr"] >= 3 else "C")
+                assert row[f"w{n}sigmpro"] == pytest.approx(1.0857 / row[f"w{n}snr"], rel=0.02, abs=1e-3)
+                assert row["det_bit"] & (1 << (n - 1))
+    assert limits > len(table)  # W3 and W4 are mostly upper limits, as in AllWISE away from the plane
+
+
+def test_the_same_star_is_in_fp_psc_and_allwise_at_the_same_place(server):
+    """Around the first tutorial's target: every AllWISE source is a 2MASS source within 0.5", and says so."""
+    wise = allwise_cone(server, *TARGET, 1 / 60, "designation, ra, dec, tmass_key, h_m_2mass, w1mpro")
+    twomass = parse(io.BytesIO(post_sync(server, CONE.replace("0.002777777777777778", str(1 / 60 + 0.001))
+                                         ).content)).get_first_table().to_table()
+    assert len(wise) >= 3
+    near = SkyCoord(twomass["ra"], twomass["dec"], unit="deg")
+    for row in wise:
+        separation = SkyCoord(row["ra"], row["dec"], unit="deg").separation(near).arcsec
+        match = int(np.argmin(separation))
+        assert separation[match] < 0.5, (row["designation"], separation[match])
+        assert twomass["cntr"][match] == row["tmass_key"]
+        assert twomass["h_m"][match] == pytest.approx(row["h_m_2mass"], abs=1e-4)
+    # and the brightest star there is the same star in both, as the tutorial's reader will find
+    brightest = wise[int(np.argmin(wise["w1mpro"]))]
+    assert brightest["tmass_key"] in set(twomass["cntr"])
+
+
+def test_astroquery_and_pyvo_query_allwise_unmodified(server, irsa, recorded):
+    coord = SkyCoord(*TARGET, unit="deg")
+    query = irsa.query_region(coord, catalog="allwise_p3as_psd", spatial="Cone", get_query_payload=True)
+    assert query == ALLWISE_CONE
+    cone = irsa.query_region(coord, catalog="allwise_p3as_psd", spatial="Cone", radius=1 * u.arcmin)
+    assert len(cone) > 0 and (coord.separation(SkyCoord(cone["ra"], cone["dec"])) <= 1 * u.arcmin).all()
+    assert cone["ra"].unit == u.deg and cone["w1mpro"].unit == u.mag and cone["sigra"].unit == u.arcsec
+    assert recorded[-1] == ("POST", "sync", {"REQUEST": "doQuery", "LANG": "ADQL",
+                                             "QUERY": query.replace("0.002777777777777778", "0.016666666666666666")})
+    service = pyvo.dal.TAPService(server.tap)
+    sync = service.search(f"SELECT designation, w1mpro FROM wise.allwise_p3as_psd WHERE CONTAINS("
+                          f"POINT('ICRS', ra, dec), CIRCLE('ICRS', {TARGET[0]}, {TARGET[1]}, 0.016666666666666666)) = 1"
+                          ).to_table()
+    assert sorted(sync["designation"]) == sorted(cone["designation"])
+    assert sorted(service.run_async(ALLWISE_CONE.replace("0.002777777777777778", "0.016666666666666666")
+                                    ).to_table()["designation"]) == sorted(cone["designation"])
+    assert list(service.tables["allwise_p3as_psd"].columns)[0].name == "designation"
+    assert list(irsa.list_columns("allwise_p3as_psd"))[:len(ALLWISE_FIRST_COLUMNS)] == ALLWISE_FIRST_COLUMNS
+
+
+def test_astroquery_all_sky_on_allwise_is_refused_with_a_clear_message(irsa):
+    from pyvo.dal import DALQueryError
+
+    with pytest.raises(DALQueryError, match="allwise_p3as_psd needs a spatial constraint"):
+        irsa.query_region(catalog="allwise_p3as_psd", spatial="All-Sky")
+
+
+def test_allwise_rows_are_made_only_for_the_sky_asked_about(monkeypatch):
+    asked = []
+    real = adql.allwise.allwise_rows
+
+    def spy(ra, dec, radius):
+        asked.append((ra, dec, radius))
+        return real(ra, dec, radius)
+
+    monkeypatch.setattr(adql.allwise, "allwise_rows", spy)
+    on_wise = ALLWISE_CONE.split("WHERE", 1)[1].replace("ra,dec", "w.ra,w.dec")
+    on_twomass = CONE.split("WHERE", 1)[1].replace("ra,dec", "f.ra,f.dec")
+    joined = adql.run(f"SELECT w.designation, f.designation FROM allwise_p3as_psd AS w JOIN fp_psc AS f "
+                      f"ON f.cntr = w.tmass_key WHERE {on_wise} AND {on_twomass}")
+    assert len(asked) == 1
+    ra, dec, radius = asked[0]
+    assert (ra, dec) == pytest.approx(TARGET) and radius == pytest.approx(10 / 3600)
+    assert len(joined.rows) >= 1
+
+
 # Formats, MAXREC and errors.
 
 @pytest.mark.parametrize("fmt", ["csv", "ipac", "fits", "json", "html", "tsv"])
@@ -364,7 +566,11 @@ def test_adql_functions_sqlite_lacks():
     ("SELECT * FROM fp_psc", "fp_psc needs a spatial constraint"),
     ("SELECT * FROM fp_psc WHERE CONTAINS(POINT('ICRS',ra,dec),CIRCLE('ICRS',1,2,0.1))=1 OR ra > 3",
      "fp_psc needs a spatial constraint"),
-    ("SELECT * FROM allwise_p3as_psd", "table 'allwise_p3as_psd' does not exist"),
+    ("SELECT * FROM allwise_p3as_psd", "allwise_p3as_psd needs a spatial constraint"),
+    ("SELECT * FROM wise.allwise_p3as_psd WHERE w1mpro < 10", "allwise_p3as_psd needs a spatial constraint"),
+    ("SELECT * FROM allwise_p3as_psd WHERE CONTAINS(POINT('ICRS',ra,dec),CIRCLE('ICRS',1,2,1.5))=1",
+     "the region searched in allwise_p3as_psd reaches 1.5 degrees"),
+    ("SELECT * FROM allwise_p3as_pssd", "table 'allwise_p3as_pssd' does not exist"),
     ("SELECT nope FROM TAP_SCHEMA.tables", "no such column: nope"),
     ("DELETE FROM TAP_SCHEMA.tables", "only SELECT queries"),
     ("", "QUERY is empty"),

@@ -13,7 +13,8 @@ What a query is allowed: one SELECT (UNION, joins, subqueries and CTEs included)
 tables of ``tables.ALL_TABLES``; SQLite's authorizer refuses anything else, and a progress
 handler stops a query after ``TIME_LIMIT_S`` seconds.
 
-``fp_psc`` rows are made for the query: its WHERE clause must hold, joined by AND at the
+Catalogue rows (``fp_psc``, ``allwise_p3as_psd``: ``tables.CATALOGS``) are made for the query: its
+WHERE clause must hold, joined by AND at the
 top, a CONTAINS or INTERSECTS of ``POINT(ra, dec)`` with a constant CIRCLE, BOX or POLYGON,
 or ``DISTANCE(POINT(ra, dec), POINT(...)) < r``; the smallest such region (as a cap of at
 most ``catalog.MAX_RADIUS_DEG``) is loaded, and the query itself then selects exactly.
@@ -35,7 +36,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
 
-from offline_irsa.services.tap import catalog, geometry, tables
+from offline_irsa.services.tap import allwise, catalog, geometry, tables
 from offline_irsa.services.tap.collections import caom_rows
 
 READ = "tsql"
@@ -123,7 +124,7 @@ def constant_shape(node: exp.Expression) -> geometry.Shape | None:
 
 
 def _is_position_point(node: exp.Expression, aliases: set[str]) -> bool:
-    """POINT([frame,] ra, dec) on the columns of fp_psc (under any of its aliases)."""
+    """POINT([frame,] ra, dec) on the columns of a catalogue (under any of its aliases)."""
     if _function_name(node) != "POINT":
         return False
     cols = [a for a in node.expressions if isinstance(a, exp.Column)]
@@ -143,7 +144,7 @@ def _conjuncts(node: exp.Expression | None) -> list[exp.Expression]:
 
 
 def _cap_of(predicate: exp.Expression, aliases: set[str]) -> tuple[geometry.Vector, float] | None:
-    """The sky region a top-level predicate limits fp_psc to, as (centre, radius deg), or None."""
+    """The sky region a top-level predicate limits a catalogue to, as (centre, radius deg), or None."""
     node = predicate
     if isinstance(node, exp.EQ):  # CONTAINS(...) = 1, or 1 = CONTAINS(...)
         for fn, other in ((node.left, node.right), (node.right, node.left)):
@@ -179,7 +180,7 @@ def _cap_of(predicate: exp.Expression, aliases: set[str]) -> tuple[geometry.Vect
 
 
 def fp_psc_region(select: exp.Select, aliases: set[str]) -> tuple[float, float, float] | None:
-    """(ra, dec, radius) of the smallest cap the SELECT's WHERE limits fp_psc to, or None."""
+    """(ra, dec, radius) of the smallest cap the SELECT's WHERE limits a catalogue to, or None."""
     where = select.args.get("where")
     caps = [c for c in (_cap_of(p, aliases) for p in _conjuncts(where.this if where else None)) if c]
     if not caps:
@@ -354,6 +355,17 @@ def _load(connection: sqlite3.Connection, table: tables.TableDef, rows: list[tup
     connection.executemany(f'INSERT INTO "{table.sql_name}" VALUES ({marks})', rows)
 
 
+def _catalog_rows(table: tables.TableDef):
+    """The function making a catalogue's rows for a cap of sky (looked up at call time)."""
+    return catalog.fp_psc_rows if table is tables.FP_PSC else allwise.allwise_rows
+
+
+def _position_at(table: tables.TableDef) -> slice:
+    """Where (ra, dec) sit in the table's rows: a source's identity when two skies are merged."""
+    names = [c.name for c in table.columns]
+    return slice(names.index("ra"), names.index("dec") + 1)
+
+
 def _static_rows(table: tables.TableDef) -> list[tuple]:
     if table in tables.METADATA_TABLES:
         return tables.tap_schema_rows()[table]
@@ -377,7 +389,7 @@ def _prepare(query: str) -> tuple[str, dict[tables.TableDef, list[tuple]]]:
     cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     needed: dict[tables.TableDef, list[tuple]] = {}
     for select in tree.find_all(exp.Select):
-        fp_aliases = set()
+        aliases: dict[tables.TableDef, set[str]] = {}
         for node in select.find_all(exp.Table):
             if node.parent_select is not select:
                 continue
@@ -388,27 +400,28 @@ def _prepare(query: str) -> tuple[str, dict[tables.TableDef, list[tuple]]]:
             if table is None:
                 raise AdqlError(f"table {name!r} does not exist here; this service has: "
                                 f"{', '.join(t.name for t in tables.ALL_TABLES)}")
-            if table is tables.FP_PSC:
-                fp_aliases |= {node.alias_or_name.lower(), node.name.lower()}
+            if table in tables.CATALOGS:
+                aliases.setdefault(table, set()).update({node.alias_or_name.lower(), node.name.lower()})
             elif table not in needed:
                 needed[table] = _static_rows(table)
-        if fp_aliases:
-            region = fp_psc_region(select, fp_aliases)
+        for table, names in aliases.items():
+            region = fp_psc_region(select, names)
             if region is None:
                 raise AdqlError(
-                    "fp_psc needs a spatial constraint: add to the WHERE clause, joined by AND, e.g. "
+                    f"{table.name} needs a spatial constraint: add to the WHERE clause, joined by AND, e.g. "
                     "CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', 314.30417, 77.595559, 0.01)) = 1 "
                     "(a CIRCLE, BOX or POLYGON, or DISTANCE(POINT('ICRS', ra, dec), POINT(...)) < r); "
                     "this offline stand-in makes catalogue rows only for the sky a query asks about")
             ra, dec, radius = region
             if radius > catalog.MAX_RADIUS_DEG:
-                raise AdqlError(f"the region searched in fp_psc reaches {radius:.4g} degrees from its centre; "
+                raise AdqlError(f"the region searched in {table.name} reaches {radius:.4g} degrees from its centre; "
                                 f"this offline stand-in searches at most {catalog.MAX_RADIUS_DEG} degree")
-            rows = catalog.fp_psc_rows(ra, dec, radius)
-            if tables.FP_PSC in needed:  # two constrained SELECTs on fp_psc: load both skies
-                known = {r[0:2] for r in needed[tables.FP_PSC]}
-                rows = needed[tables.FP_PSC] + [r for r in rows if r[0:2] not in known]
-            needed[tables.FP_PSC] = rows
+            rows = _catalog_rows(table)(ra, dec, radius)
+            if table in needed:  # two constrained SELECTs on one catalogue: load both skies
+                at = _position_at(table)
+                known = {r[at] for r in needed[table]}
+                rows = needed[table] + [r for r in rows if r[at] not in known]
+            needed[table] = rows
     def rename(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Table):
             name = ".".join(p for p in (node.catalog, node.db, node.name) if p)

@@ -136,6 +136,128 @@ FP_PSC = TableDef(
     FP_PSC_COLUMNS, irsa_dbms=21, irsa_pos="y",
 )
 
+def _wise_band_columns(n: int) -> list[Column]:
+    return [
+        _c(f"w{n}mpro", "double", "mag", f"W{n} magnitude measured with profile-fitting photometry, or the "
+           f"95% confidence brightness limit if w{n}snr < 2", "phot.mag", principal=True),
+        _c(f"w{n}sigmpro", "double", "mag", f"W{n} profile-fit photometric measurement uncertainty "
+           "(null for an upper limit)", "stat.error;phot.mag", principal=True),
+        _c(f"w{n}snr", "double", "", f"W{n} profile-fit measurement signal-to-noise ratio", "stat.snr",
+           principal=True),
+        _c(f"w{n}rchi2", "double", "", f"reduced chi^2 of the W{n} profile-fit photometry", "stat.fit.chi2"),
+    ]
+
+
+def _wise_per_band(names: list[tuple[str, str, str, str, str]]) -> list[Column]:
+    """Columns repeated for W1..W4: (name pattern with {n}, datatype, unit, description with {n}, ucd)."""
+    return [_c(name.format(n=n), datatype, unit, text.format(n=n), ucd)
+            for name, datatype, unit, text, ucd in names for n in (1, 2, 3, 4)]
+
+
+def _frames_columns() -> list[Column]:
+    out = []
+    for n in (1, 2, 3, 4):
+        out += [_c(f"w{n}nm", "int", "", f"number of W{n} frames on which the source is detected with S/N >= 3",
+                   "meta.number"),
+                _c(f"w{n}m", "int", "", f"number of W{n} frames on which the source was measured", "meta.number")]
+    return out
+
+
+def _flux_columns() -> list[Column]:
+    # AllWISE gives these in DN (the images' BUNIT); neither VOUnit nor the CDS units the VOTable is
+    # checked against know DN, so the unit says "ct" (counts, what a data number counts) and the
+    # description says DN; the VOTable stays valid for astropy's strict reader.
+    out = []
+    for n in (1, 2, 3, 4):
+        out += [_c(f"w{n}flux", "double", "ct", f"W{n} profile-fit flux (DN)", "phot.flux"),
+                _c(f"w{n}sigflux", "double", "ct", f"uncertainty of w{n}flux (DN)", "stat.error;phot.flux"),
+                _c(f"w{n}sky", "double", "ct", f"W{n} sky background level (DN)", "instr.skyLevel")]
+    return out
+
+
+# allwise_p3as_psd, the AllWISE Source Catalog as IRSA serves it (Gator and TAP name it so; astroquery's
+# users query it with Irsa.query_region(..., catalog="allwise_p3as_psd")). Column names, order and units
+# are the AllWISE Explanatory Supplement's (section 2.1a, "Source Catalog and Reject Table column
+# descriptions", wise2.ipac.caltech.edu/docs/release/allwise/expsup/sec2_1a.html), the same order IRSA's
+# catalogue data dictionary lists for allwise_p3as_psd (a Gator ``selcols`` list of all 298 columns:
+# designation, ra, dec, sigra, sigdec, sigradec, glon, glat, elon, elat, wx, wy, cntr, source_id, coadd_id,
+# src, w1mpro, ...). Served here: the columns a reader uses and those the synthetic sky can honestly fill,
+# in that order; left out (no model behind them): the motion fit (ra_pm ... pmcode), rel, the
+# per-band artifact maps (w?cc_map, w?cc_map_str), best_use_cntr, ngrp, w?sigsk, w?conf, the aperture
+# magnitudes (w?mag, w?mag_1..8 and their errors and flags), the variability statistics (w?magp ...
+# q34), the extended-source columns (xscprox, w?rsemi ... w?gflg) and htm20. Types: IRSA's TAP types
+# are not recorded; position and photometry are ``double`` (decimal columns of the supplement),
+# counts and flags ``int``, keys ``long``, flag strings ``char`` (our choice).
+ALLWISE_COLUMNS = tuple([
+    _c("designation", "char", "", "WISE source designation (Jhhmmss.ss+ddmmss.s)", "meta.id;meta.main",
+       principal=True),
+    _c("ra", "double", "deg", "right ascension (J2000)", "pos.eq.ra;meta.main", principal=True, indexed=True),
+    _c("dec", "double", "deg", "declination (J2000)", "pos.eq.dec;meta.main", principal=True, indexed=True),
+    _c("sigra", "double", "arcsec", "one-sigma uncertainty in right ascension", "stat.error;pos.eq.ra",
+       principal=True),
+    _c("sigdec", "double", "arcsec", "one-sigma uncertainty in declination", "stat.error;pos.eq.dec",
+       principal=True),
+    _c("sigradec", "double", "arcsec", "the co-sigma of the RA and Dec uncertainties", "stat.covariance;pos.eq"),
+    _c("glon", "double", "deg", "galactic longitude", "pos.galactic.lon"),
+    _c("glat", "double", "deg", "galactic latitude", "pos.galactic.lat"),
+    _c("elon", "double", "deg", "ecliptic longitude", "pos.ecliptic.lon"),
+    _c("elat", "double", "deg", "ecliptic latitude", "pos.ecliptic.lat"),
+    _c("wx", "double", "pix", "x pixel position of the source on its Atlas tile (FITS, 1-based)",
+       "pos.cartesian.x;instr.det"),
+    _c("wy", "double", "pix", "y pixel position of the source on its Atlas tile (FITS, 1-based)",
+       "pos.cartesian.y;instr.det"),
+    _c("cntr", "long", "", "unique identification number of the source", "meta.id", indexed=True),
+    _c("source_id", "char", "", "unique source id: the Atlas tile id and src", "meta.id"),
+    _c("coadd_id", "char", "", "id of the Atlas tile on which the source was measured", "meta.id;obs.image"),
+    _c("src", "int", "", "source number on its Atlas tile", "meta.number"),
+    *_wise_band_columns(1),
+    *_wise_band_columns(2),
+    *_wise_band_columns(3),
+    *_wise_band_columns(4),
+    _c("rchi2", "double", "", "reduced chi^2 of the profile fit in all bands", "stat.fit.chi2"),
+    _c("nb", "int", "", "number of blend components used in the fit", "meta.number"),
+    _c("na", "int", "", "active deblending flag (1 = the source was deblended)", "meta.code"),
+    *_wise_per_band([("w{n}sat", "double", "", "fraction of W{n} pixels affected by saturation",
+                      "meta.code.qual")]),
+    _c("satnum", "char", "", "minimum sample at which saturation occurs, per band", "meta.code"),
+    _c("cc_flags", "char", "", "contamination and confusion flags, per band (0 = none)", "meta.code",
+       principal=True),
+    _c("ext_flg", "int", "", "extended source flag (0 = point source, no 2MASS XSC association)", "meta.code",
+       principal=True),
+    _c("var_flg", "char", "", "variability flag, per band (n = too few detections)", "meta.code.qual"),
+    _c("ph_qual", "char", "", "photometric quality flag, per band (A, B, C, U, X, Z)", "meta.code.qual",
+       principal=True),
+    _c("det_bit", "int", "", "bits set for the bands where the source has S/N >= 2", "meta.code"),
+    _c("moon_lev", "char", "", "scattered moonlight contamination, per band", "meta.code"),
+    *_frames_columns(),
+    *_wise_per_band([("w{n}cov", "double", "", "mean W{n} coverage depth at the source (frames)",
+                      "meta.number")]),
+    *_flux_columns(),
+    _c("tmass_key", "long", "", "cntr of the associated 2MASS PSC source (fp_psc)", "meta.id.cross"),
+    _c("r_2mass", "double", "arcsec", "distance to the associated 2MASS PSC source", "pos.angDistance"),
+    _c("pa_2mass", "double", "deg", "position angle to the associated 2MASS PSC source (E of N)", "pos.posAng"),
+    _c("n_2mass", "int", "", "number of 2MASS PSC sources within 3 arcsec", "meta.number"),
+    _c("j_m_2mass", "double", "mag", "2MASS J magnitude of the associated source (j_m)", "phot.mag"),
+    _c("j_msig_2mass", "double", "mag", "2MASS J uncertainty of the associated source (j_msigcom)",
+       "stat.error;phot.mag"),
+    _c("h_m_2mass", "double", "mag", "2MASS H magnitude of the associated source (h_m)", "phot.mag"),
+    _c("h_msig_2mass", "double", "mag", "2MASS H uncertainty of the associated source (h_msigcom)",
+       "stat.error;phot.mag"),
+    _c("k_m_2mass", "double", "mag", "2MASS Ks magnitude of the associated source (k_m)", "phot.mag"),
+    _c("k_msig_2mass", "double", "mag", "2MASS Ks uncertainty of the associated source (k_msigcom)",
+       "stat.error;phot.mag"),
+])
+
+# Schema ``wise``: IRSA keeps its WISE tables there (astroquery's remote tests find
+# ``wise.wise_allwise_p3am_cdd`` in TAP_SCHEMA.tables); queries name the table ``allwise_p3as_psd``.
+ALLWISE = TableDef(
+    "wise", "allwise_p3as_psd",
+    "AllWISE Source Catalog [SYNTHETIC: the stars of the offline AllWISE images]",
+    ALLWISE_COLUMNS, irsa_dbms=21, irsa_pos="y",
+)
+# The catalogues whose rows are made for the sky a query names (adql.py loads them).
+CATALOGS = (FP_PSC, ALLWISE)
+
 CAOM_OBSERVATION = TableDef("caom", "caom.observation", "CAOM observations: one per image set (metadata table)", (
     _c("obsid", "long", "", "internal identifier of the observation", "meta.id", principal=True, indexed=True),
     _c("collection", "char", "", "name of the data collection", "meta.id", principal=True),
@@ -215,9 +337,10 @@ KEY_COLUMNS = TableDef("TAP_SCHEMA", "TAP_SCHEMA.key_columns", "columns of the f
 SCHEMA_DESCRIPTIONS = {
     "TAP_SCHEMA": "the tables and columns of this service",
     "fp_2mass": "2MASS All-Sky catalogues [SYNTHETIC]",
+    "wise": "WISE catalogues [SYNTHETIC]",
     "caom": "Common Archive Observation Model: what images the archive holds",
 }
-ALL_TABLES = (FP_PSC, CAOM_OBSERVATION, CAOM_PLANE, SCHEMAS, TABLES, COLUMNS, KEYS, KEY_COLUMNS)
+ALL_TABLES = (FP_PSC, ALLWISE, CAOM_OBSERVATION, CAOM_PLANE, SCHEMAS, TABLES, COLUMNS, KEYS, KEY_COLUMNS)
 METADATA_TABLES = (SCHEMAS, TABLES, COLUMNS, KEYS, KEY_COLUMNS)
 # (key_id, from_table, target_table, [(from_column, target_column)]): the one join caom's readers make.
 FOREIGN_KEYS = [("caom_plane_obsid", "caom.plane", "caom.observation", [("obsid", "obsid")])]
