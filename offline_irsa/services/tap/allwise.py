@@ -76,13 +76,7 @@ SIGMA_TO_MAG = 2.5 / math.log(10)  # 1.0857
 
 def designation(ra: float, dec: float) -> str:
     """AllWISE designation, ``Jhhmmss.ss+ddmmss.s``, truncated (e.g. J205712.99+773543.2)."""
-    seconds = int(ra / 15 * 3600 * 100 + 1e-6)
-    hh, rest = divmod(seconds, 360000)
-    mm, ss = divmod(rest, 6000)
-    sign = "-" if dec < 0 else "+"
-    tenths = int(abs(dec) * 36000 + 1e-6)
-    dd, rest = divmod(tenths, 36000)
-    dm, ds = divmod(rest, 600)
+    hh, mm, ss, sign, dd, dm, ds = catalog.sexagesimal_digits(ra, dec)
     return f"J{hh:02d}{mm:02d}{ss // 100:02d}.{ss % 100:02d}{sign}{dd:02d}{dm:02d}{ds // 10:02d}.{ds % 10}"
 
 

@@ -43,15 +43,21 @@ CALIBRATION_MAG = 0.015
 JD_UNIX_EPOCH = 2440587.5
 
 
-def designation(ra: float, dec: float) -> str:
-    """2MASS designation, hhmmssss+ddmmsss, truncated as the PSC truncates it."""
+def sexagesimal_digits(ra: float, dec: float) -> tuple[int, int, int, str, int, int, int]:
+    """RA as hours, minutes, hundredths of a second and Dec as sign, degrees, arcminutes, tenths of an
+    arcsecond, each truncated (not rounded), as the 2MASS and AllWISE designations write them."""
     seconds = int(ra / 15 * 3600 * 100 + 1e-6)
     hh, rest = divmod(seconds, 360000)
     mm, ss = divmod(rest, 6000)
-    sign = "-" if dec < 0 else "+"
     tenths = int(abs(dec) * 36000 + 1e-6)
     dd, rest = divmod(tenths, 36000)
     dm, ds = divmod(rest, 600)
+    return hh, mm, ss, "-" if dec < 0 else "+", dd, dm, ds
+
+
+def designation(ra: float, dec: float) -> str:
+    """2MASS designation, hhmmssss+ddmmsss, truncated as the PSC truncates it."""
+    hh, mm, ss, sign, dd, dm, ds = sexagesimal_digits(ra, dec)
     return f"{hh:02d}{mm:02d}{ss:04d}{sign}{dd:02d}{dm:02d}{ds:03d}"
 
 
