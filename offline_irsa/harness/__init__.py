@@ -10,20 +10,30 @@
 * ``live`` and ``live_report``: live mode, and which service a failed live run points at.
 """
 
-from offline_irsa.harness.kernels import Harness, offline_data_version
-from offline_irsa.harness.live import live_requested, live_unreachable_reason
-from offline_irsa.harness.notebooks import (
-    NotebookFailed,
-    cell_timeout,
-    deprecation_warnings,
-    execute,
-    find_notebooks,
-    is_notebook,
-    read_notebook,
-    stderr_errors,
-)
+from __future__ import annotations
 
-__all__ = [
-    "Harness", "NotebookFailed", "cell_timeout", "deprecation_warnings", "execute", "find_notebooks", "is_notebook",
-    "live_requested", "live_unreachable_reason", "offline_data_version", "read_notebook", "stderr_errors",
-]
+import importlib
+
+# Names this package offers, and the module each lives in. Imported on first use (PEP 562), so that
+# ``routing``, which every Python process of an offline run imports at start-up (``sitecustomize``),
+# costs its own few milliseconds and not the whole harness's 60 ms.
+_EXPORTS = {
+    "Harness": "kernels", "offline_data_version": "kernels",
+    "live_requested": "live", "live_unreachable_reason": "live",
+    "NotebookFailed": "notebooks", "cell_timeout": "notebooks", "deprecation_warnings": "notebooks",
+    "execute": "notebooks", "find_notebooks": "notebooks", "is_notebook": "notebooks",
+    "read_notebook": "notebooks", "stderr_errors": "notebooks",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

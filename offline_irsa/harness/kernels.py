@@ -155,13 +155,21 @@ WGETRC = "use_proxy = on\nhttp_proxy = {proxy}\nhttps_proxy = {proxy}\nno_proxy 
 REAPER = "import shutil, sys\nsys.stdin.buffer.read()\nshutil.rmtree(sys.argv[1], ignore_errors=True)\n"
 
 
+def data_code_files() -> list[Path]:
+    """The code that makes the offline data: the sky, every survey (tiling, headers, pixels), every
+    protocol, and the server that routes to them."""
+    package = Path(__file__).resolve().parents[1]
+    made_by = [*package.glob("sky/**/*.py"), *package.glob("surveys/**/*.py"), *package.glob("services/**/*"),
+               package / "server.py"]
+    return sorted(path for path in made_by if path.is_file() and "__pycache__" not in path.parts)
+
+
 def offline_data_version() -> str:
     """A short hash of the code that makes the offline data: it changes when the answers may."""
     package = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
-    for path in sorted([*package.rglob("sky/**/*.py"), *package.rglob("services/**/*")]):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(package)).encode() + path.read_bytes())
+    for path in data_code_files():
+        digest.update(str(path.relative_to(package)).encode() + path.read_bytes())
     return digest.hexdigest()[:12]
 
 

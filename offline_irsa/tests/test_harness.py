@@ -198,3 +198,12 @@ def test_folders_past_the_cap_stay_behind_and_the_run_says_why(scratch, monkeypa
         except NotebookFailed as err:
             failed = str(err)
     assert failed is not None and "more than the 0 MB copied" in failed and "only its files were copied" in failed
+
+
+def test_the_data_version_covers_every_survey_and_protocol():
+    """The site's execution cache is keyed on it: a change to how any survey draws must change it."""
+    package = ROOT / "offline_irsa"
+    hashed = {path.relative_to(package).as_posix() for path in kernels.data_code_files()}
+    for made_by in ("sky/stars.py", "surveys/twomass/render.py", "surveys/allwise/render.py", "services/sia.py",
+                    "services/tap/catalog.py", "services/firefly/static/firefly_loader.js", "server.py"):
+        assert made_by in hashed, made_by
