@@ -63,7 +63,8 @@ def _offline_irsa():
 
     for category in (DeprecationWarning, PendingDeprecationWarning):
         warnings.filterwarnings("always", category=category, module="__main__")
-    routing.activate()
+    if routing.activate():
+        routing.name_interrupted_requests()
 
 
 _offline_irsa()

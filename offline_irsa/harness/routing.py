@@ -37,8 +37,8 @@ Two more things make a stuck request end, and say what it was waiting for:
   library's own timeout error, which names the call. A socket with a timeout keeps it;
 * an interrupt (the harness interrupts a cell that runs past its timeout) that arrives while
   urllib or requests waits for an answer is re-raised naming the URL, so the traceback says
-  what the cell was waiting for. This is a message, not routing: other clients show their own
-  frames.
+  what the cell was waiting for (``name_interrupted_requests``, in kernels). This is a message,
+  not routing: other clients show their own frames.
 
 ``webbrowser.open`` is made to refuse, so that no run opens a browser and firefly_client does
 not sleep waiting for one.
@@ -51,7 +51,6 @@ import ipaddress
 import os
 import socket
 import ssl
-import urllib.request
 import webbrowser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -215,6 +214,8 @@ def waiting_for(url: str) -> str:
 
 
 def _name_interrupted_urllib() -> None:
+    import urllib.request
+
     original = urllib.request.OpenerDirector.open
 
     def open_named(self, fullurl, *args, **kwargs):
@@ -241,6 +242,21 @@ def _name_interrupted_requests() -> None:
             raise KeyboardInterrupt(waiting_for(request.url)) from interrupt
 
     HTTPAdapter.send = send_named
+
+
+_named: list[bool] = []
+
+
+def name_interrupted_requests() -> None:
+    """In a kernel: an interrupt while urllib or requests waits re-raised naming the URL (once).
+
+    Kernels only, where the harness interrupts cells: it imports requests, which would cost every
+    other Python process of an offline run (``sitecustomize``) 50 ms at start-up.
+    """
+    if not _named:
+        _named.append(True)
+        _name_interrupted_urllib()
+        _name_interrupted_requests()
 
 
 def _no_browser(url, new=0, autoraise=True) -> bool:
@@ -281,7 +297,5 @@ def activate(base: str | None = None, tls: str | None = None, ca_file: str | Non
         socket.socket.settimeout = _settimeout
         ssl.SSLContext.wrap_socket = _wrap_socket
         ssl.SSLContext.wrap_bio = _wrap_bio
-        _name_interrupted_urllib()
-        _name_interrupted_requests()
         webbrowser.open = webbrowser.open_new = webbrowser.open_new_tab = _no_browser
     return True
