@@ -304,12 +304,6 @@ class ServedURLs:
     tls_address: tuple[str, int] | None = None  # where IRSA's port 443 is served (HTTPS), if it is
 
     @property
-    def plain_address(self) -> tuple[str, int]:
-        """Where IRSA's port 80 is served (plain HTTP, and the proxy for curl and wget)."""
-        parts = urlsplit(self.base)
-        return parts.hostname, parts.port
-
-    @property
     def sia(self) -> str:
         """2MASS's SIA v1 (the first survey): ``sia_of`` gives any survey's."""
         return self.sia_of(SURVEYS[0].name)

@@ -75,7 +75,6 @@ class _Route:
     plain: tuple[str, int] | None = None
     tls: tuple[str, int] | None = None
     ca_pem: str | None = None
-    base: str | None = None
 
 
 _route = _Route()
@@ -281,7 +280,6 @@ def activate(base: str | None = None, tls: str | None = None, ca_file: str | Non
         base, tls, ca_file = (os.environ.get(name) for name in (ENV_VAR, TLS_ENV_VAR, CA_ENV_VAR))
     if not base:
         return False
-    _route.base = base
     _route.plain = _address(base)
     _route.tls = _address(tls) or _route.plain
     _route.ca_pem = Path(ca_file).read_text() if ca_file else None
