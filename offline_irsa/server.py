@@ -18,6 +18,8 @@ answered with HTTP 500 naming it, never a dead server. ``faults`` injects outage
 from __future__ import annotations
 
 import ctypes
+import io
+import os
 import socket
 import ssl
 import subprocess
@@ -47,6 +49,11 @@ TAP_PATH = "/TAP"
 MAX_THREADS = 32  # connections served at once; more wait their turn
 MALLOC_ARENAS = 2  # glibc's default, 8 per core, let sustained load grow the process by some 150 MB
 IDLE_TIMEOUT = 15.0  # seconds a connection may sit idle (or stall mid-request) before it is closed
+# Seconds a kept-alive connection may wait for its next request: Apache httpd's default KeepAliveTimeout.
+# Nothing recorded says how IRSA's servers keep connections; HTTP/1.1 servers keep them by default, and
+# clients of IRSA see pooled connections closed under them (RemoteDisconnected, nasa-fornax/
+# fornax-demo-notebooks#581), which only kept-alive connections give. One setting, easy to change.
+KEEP_ALIVE_TIMEOUT = 5.0
 
 _rules = [Rule("/", endpoint="index", methods=["GET", "HEAD"])]
 for _number, _survey in enumerate(SURVEYS):  # every survey's SIA v1 and IBE data, one protocol each
@@ -194,14 +201,90 @@ def refused(host: str) -> Response:
     return Response(not_served(host) + "\n", status=f"403 {not_served(host)}", mimetype="text/plain")
 
 
+class _NothingLeft:
+    """Stands in for the connection while werkzeug drains "what is left of the request" after an answer.
+
+    werkzeug closes every connection, and first reads whatever the client sent after its request:
+    on a kept-alive connection that would be the client's next request, swallowed (or waited for,
+    10 ms per request). A request kept alive has no body (``_keeps_alive``), so nothing is left:
+    werkzeug is shown a pipe that is at its end at once, and an empty stream to read.
+    """
+
+    def __init__(self) -> None:
+        self._read_end, write_end = os.pipe()
+        os.close(write_end)  # the read end is now always readable, and reads nothing
+
+    def fileno(self) -> int:
+        return self._read_end
+
+
 class _Handler(WSGIRequestHandler):
-    timeout = IDLE_TIMEOUT  # socket timeout: an idle keep-alive connection gives its thread back
+    """werkzeug's handler, keeping HTTP/1.1 connections alive between requests that have no body.
+
+    A client that reuses its connection (a ``requests.Session``, astroquery's and pyvo's sessions)
+    then pays for TCP and TLS set-up once, not once per request, as with a web server. A request with
+    a body, one that asks to close, or one that comes while others wait for a thread still closes.
+    """
+
+    timeout = IDLE_TIMEOUT  # socket timeout while a request is read or answered
+    keep_alive_timeout = KEEP_ALIVE_TIMEOUT
+    _nothing_left = _NothingLeft()  # one pipe for the process
+
+    def setup(self) -> None:
+        super().setup()
+        self._answered = 0  # requests answered on this connection
+        self._keep_alive = False
+
+    def handle_one_request(self) -> None:
+        self._waiting = self._answered > 0  # for a further request on a kept-alive connection
+        if self._waiting:
+            self.connection.settimeout(self.keep_alive_timeout)
+        super().handle_one_request()
+        self._answered += 1
+
+    def parse_request(self) -> bool:
+        self._waiting = False
+        self.connection.settimeout(self.timeout)
+        parsed = super().parse_request()
+        self._keep_alive = parsed and self._keeps_alive()
+        return parsed
+
+    def _keeps_alive(self) -> bool:
+        headers = self.headers
+        return (self.command in ("GET", "HEAD") and not self.close_connection
+                and headers.get("Content-Length", "0").strip() == "0" and "Transfer-Encoding" not in headers
+                and "Upgrade" not in headers and not getattr(self.server, "saturated", lambda: True)())
+
+    def make_environ(self):
+        environ = super().make_environ()
+        if self._keep_alive:  # from here to the end of run_wsgi, werkzeug uses these only to drain them
+            self._kept = self.connection, self.rfile
+            self.connection, self.rfile = self._nothing_left, io.BytesIO()
+        return environ
+
+    def run_wsgi(self) -> None:
+        try:
+            super().run_wsgi()
+        finally:
+            if self.connection is self._nothing_left:
+                self.connection, self.rfile = self._kept
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if self._keep_alive and keyword.lower() == "connection" and value.lower() == "close":
+            return  # werkzeug's "always close": HTTP/1.1 keeps the connection unless a side says close
+        super().send_header(keyword, value)
+
+    def log_error(self, format: str, *args) -> None:  # noqa: A002 (http.server's naming)
+        if getattr(self, "_waiting", False):
+            return  # a kept-alive connection the client did not use again: not an error
+        super().log_error(format, *args)
 
     def do_CONNECT(self) -> None:  # noqa: N802 (http.server's naming)
         """A proxy tunnel (curl, wget): to IRSA's port 443 or 80 here; any other host is refused."""
         target = connect_target(self.path)
         ports = getattr(self.server, "tunnel_ports", {})
         self.close_connection = True
+        self._keep_alive = False
         if target is None or target[0] != IRSA_HOST or target[1] not in ports:
             host = self.path if target is None else target[0]
             reason = not_served(host) if target is None or target[0] != IRSA_HOST else (
@@ -248,17 +331,31 @@ class BoundedThreadedServer(BaseWSGIServer):
         super().__init__(host, port, app, handler=handler)
         limit_malloc_arenas()
         self._pool = ThreadPoolExecutor(max_threads, thread_name_prefix=f"offline-irsa-{self.server_port}-request")
+        self._max_threads = max_threads
+        self._connections = 0  # accepted and not yet closed: those beyond max_threads wait for a thread
+        self._count_lock = threading.Lock()
 
     def process_request(self, request, client_address) -> None:
+        with self._count_lock:
+            self._connections += 1
         self._pool.submit(self._handle, request, client_address)
+
+    def saturated(self) -> bool:
+        """True while connections wait for a thread: a connection answered now closes, to give its thread."""
+        return self._connections > self._max_threads
 
     def _handle(self, request, client_address) -> None:
         try:
+            # werkzeug writes an answer's headers and body separately: on a kept-alive connection, Nagle's
+            # algorithm held the body back until the client's delayed ACK, 40 ms and more per request.
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self.finish_request(request, client_address)
         except Exception:
             self.handle_error(request, client_address)
         finally:
             self.shutdown_request(request)
+            with self._count_lock:
+                self._connections -= 1
 
     def server_close(self) -> None:
         super().server_close()
@@ -278,10 +375,7 @@ class BoundedTLSServer(BoundedThreadedServer):
     def _handle(self, request, client_address) -> None:
         try:
             request.settimeout(IDLE_TIMEOUT)
-            # werkzeug writes an answer's headers and body separately; over TLS each is a record of its own,
-            # and with Nagle's algorithm the second waited for the client's delayed ACK: 50 ms per request
-            # on a kept-alive connection, against 1.5 ms in plain HTTP.
-            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # before the handshake, as in _handle
             request = self.ssl_context.wrap_socket(request, server_side=True)
         except (OSError, ValueError):  # a failed or abandoned handshake: nothing to answer
             self.shutdown_request(request)
