@@ -29,11 +29,14 @@ def test_load_prints_threads_and_memory_beside_werkzeugs_own_server(capsys):
     assert re.search(rf"^rss peak\s+{NUMBER}\s+{NUMBER}$", printed, re.M), printed
 
 
-def test_notebooks_prints_the_tutorial_beside_its_imports(capsys):
-    assert notebooks.main(["--repeat", "1"]) == 0
+def test_notebooks_prints_the_tutorial_beside_its_floors(capsys):
+    assert notebooks.main([str(notebooks.DEFAULT[0]), "--repeat", "1"]) == 0
     printed = capsys.readouterr().out
     assert re.search(rf"^imports only \(floor\)\s+{NUMBER}\s+{NUMBER}$", printed, re.M), printed
+    assert re.search(rf"^every module it loads \((\d+)\)\s+{NUMBER}\s+{NUMBER}$", printed, re.M), printed
+    assert int(re.search(r"every module it loads \((\d+)\)", printed)[1]) > 50  # pyvo's, astropy's, ...
     assert re.search(rf"^whole tutorial\s+{NUMBER}\s+{NUMBER}$", printed, re.M), printed
+    assert re.search(r"x the floor; aim <= 1.3 x: (met|missed)\)$", printed, re.M), printed
 
 
 def test_firefly_prints_each_figure_beside_the_read_floor(capsys):
