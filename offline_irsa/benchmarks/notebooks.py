@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import tempfile
 import time
@@ -24,6 +25,7 @@ from pathlib import Path
 import nbformat
 
 from offline_irsa.harness import Harness, execute, read_notebook
+from offline_irsa.harness.kernels import WORKDIR_SKIP
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 DEFAULT = [NOTEBOOKS / name for name in ("2mass-sia-v1.md", "sia-v1-or-v2.md", "2mass-allwise-one-target.md")]
@@ -80,12 +82,16 @@ def run(path: Path) -> float:
 
 def measure(path: Path, repeat: int) -> dict[str, list[float]]:
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        floor = floor_notebook(path, folder)
-        modules, count = module_floor_notebook(path, folder)  # its runs also warm the disk cache and the stand-in
+        # The floors sit beside a copy of the tutorial, in a copy of its folder: the harness copies a
+        # notebook's folder into its kernel's working folder, and that costs the same for all three.
+        folder = Path(tmp) / path.parent.name
+        shutil.copytree(path.parent, folder, ignore=shutil.ignore_patterns(*WORKDIR_SKIP))
+        tutorial = folder / path.name
+        floor = floor_notebook(tutorial, folder)
+        modules, count = module_floor_notebook(tutorial, folder)  # its runs also warm the disk cache and the stand-in
         times = {"imports": [], "modules": [], "tutorial": []}
         for _ in range(repeat):
-            times["tutorial"].append(run(path))
+            times["tutorial"].append(run(tutorial))
             times["imports"].append(run(floor))
             times["modules"].append(run(modules))
     times["module count"] = [count]
