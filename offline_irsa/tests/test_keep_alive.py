@@ -96,6 +96,13 @@ def test_an_unused_kept_connection_is_closed_and_its_thread_given_back(short_kee
     assert not [r for r in caplog.records if "timed out" in r.getMessage()]  # not used again: not an error
 
 
+def accepted_all_three(served, limit: float = 10.0) -> None:
+    deadline = time.monotonic() + limit
+    while served._connections < 3:
+        assert time.monotonic() < deadline, f"the server accepted {served._connections} of 3 connections in {limit} s"
+        time.sleep(0.01)
+
+
 def test_a_connection_answered_while_others_wait_is_closed():
     """With every thread taken, a kept connection would make the next client wait for its timeout."""
     served = server_module.BoundedThreadedServer("127.0.0.1", 0, server_module.Application(),
@@ -105,10 +112,9 @@ def test_a_connection_answered_while_others_wait_is_closed():
     address = ("127.0.0.1", served.server_port)
     held = [socket.create_connection(address, timeout=10) for _ in range(2)]  # they take both threads
     try:
-        time.sleep(0.2)
         with closing(http.client.HTTPConnection(*address, timeout=10)) as third:
             third.request("GET", HEALTH)  # queued behind the two
-            time.sleep(0.2)
+            accepted_all_three(served)
             for connection in held:  # each sends a request; answered while the third waits
                 connection.sendall(f"GET {HEALTH} HTTP/1.1\r\nHost: {IRSA_HOST}\r\n\r\n".encode())
             replies = [connection.recv(65536) for connection in held]
