@@ -338,11 +338,18 @@ class BoundedThreadedServer(BaseWSGIServer):
     def process_request(self, request, client_address) -> None:
         with self._count_lock:
             self._connections += 1
-        self._pool.submit(self._handle, request, client_address)
+        self._pool.submit(self._counted, request, client_address)
 
     def saturated(self) -> bool:
         """True while connections wait for a thread: a connection answered now closes, to give its thread."""
         return self._connections > self._max_threads
+
+    def _counted(self, request, client_address) -> None:
+        try:
+            self._handle(request, client_address)
+        finally:
+            with self._count_lock:
+                self._connections -= 1
 
     def _handle(self, request, client_address) -> None:
         try:
@@ -354,8 +361,6 @@ class BoundedThreadedServer(BaseWSGIServer):
             self.handle_error(request, client_address)
         finally:
             self.shutdown_request(request)
-            with self._count_lock:
-                self._connections -= 1
 
     def server_close(self) -> None:
         super().server_close()

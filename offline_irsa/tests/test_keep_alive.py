@@ -7,7 +7,7 @@ import socket
 import ssl
 import threading
 import time
-from contextlib import closing
+from contextlib import closing, suppress
 
 import pytest
 
@@ -126,3 +126,17 @@ def test_a_connection_answered_while_others_wait_is_closed():
             connection.close()
         served.shutdown()
         served.server_close()
+
+
+def test_a_failed_tls_handshake_gives_back_its_place_in_the_count(server):
+    """Else the count of waiting connections would grow, and every connection after it would close."""
+    tls = server._tls_server
+    for _ in range(3):
+        with socket.create_connection(server.tls_address, timeout=10) as raw:
+            raw.sendall(b"GET / HTTP/1.1\r\n\r\n")  # plain text where a TLS hello belongs
+            with suppress(ConnectionResetError):
+                assert raw.recv(1024) == b""  # refused: closed, or reset
+    deadline = time.monotonic() + 10
+    while tls._connections and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert tls._connections == 0
