@@ -84,10 +84,14 @@ def test_another_host_fails_at_once_naming_it(harness, tmp_path, client):
     assert cell_seconds(failed.value.nb.cells[1]) < 5
 
 
-def test_the_clients_notebook_passes_under_run(tmp_path):
+def test_the_clients_notebook_passes_under_run_and_leaves_no_temporary_file(tmp_path):
+    temporary = tmp_path / "tmp"  # the run's TMPDIR, its kernels' too: empty again when it ends
+    temporary.mkdir()
     result = subprocess.run([sys.executable, "-m", "offline_irsa", "run", str(CLIENTS), "--out", str(tmp_path)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+                            cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            env=os.environ | {"TMPDIR": str(temporary)})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert sorted(path.name for path in temporary.iterdir()) == []
     executed = nbformat.read(tmp_path / CLIENTS.relative_to(ROOT).with_suffix(".ipynb"), as_version=4)
     printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
     assert "7 clients, 6 images each" in printed, printed
