@@ -50,7 +50,7 @@ if base:
 """
 
 CLIENTS = textwrap.dedent("""
-    import asyncio, statistics, sys, time, urllib.request
+    import asyncio, os, statistics, sys, time, urllib.request
     import aiohttp, httpx, requests
     from astropy.utils.data import download_file
 
@@ -64,7 +64,8 @@ CLIENTS = textwrap.dedent("""
         "requests": lambda url: requests.get(url, timeout=60).content,
         "httpx": lambda url: httpx.get(url, timeout=60).content,
         "aiohttp": lambda url: asyncio.run(aio(url)),
-        "astropy download_file": lambda url: download_file(url, cache=False, timeout=60),
+        # cache=False leaves a temporary file for the caller; astropy removes it only at a clean exit
+        "astropy download_file": lambda url: os.remove(download_file(url, cache=False, timeout=60)),
     }
     irsa, local, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
     for name, call in calls.items():
