@@ -19,9 +19,13 @@ HEALTH = "/firefly/healthz"  # a short answer: "OK"
 SEARCH = "/ibe/sia/twomass/allsky/allsky?POS={ra},77.595559&SIZE=0.01&RESPONSEFORMAT=CSV"
 
 
-def plain(server) -> http.client.HTTPConnection:
+def plain_address(server) -> tuple[str, int]:
     host, port = server.base.removeprefix("http://").split(":")
-    return http.client.HTTPConnection(host, int(port), timeout=10)
+    return host, int(port)
+
+
+def plain(server) -> http.client.HTTPConnection:
+    return http.client.HTTPConnection(*plain_address(server), timeout=10)
 
 
 def answer(connection: http.client.HTTPConnection, method: str, path: str, body: bytes | None = None):
@@ -52,8 +56,7 @@ def test_one_connection_serves_many_requests_each_answered(server, scheme):
 
 def test_requests_sent_together_are_each_answered(server):
     """Pipelined: the next request is read from what came with the first, not drained away."""
-    host, port = server.base.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=10) as raw:
+    with socket.create_connection(plain_address(server), timeout=10) as raw:
         request = f"GET {SEARCH.format(ra=10)} HTTP/1.1\r\nHost: {IRSA_HOST}\r\n\r\n".encode()
         last = f"GET {HEALTH} HTTP/1.1\r\nHost: {IRSA_HOST}\r\nConnection: close\r\n\r\n".encode()
         raw.sendall(request + request + last)  # all at once, before the first answer is read
@@ -86,8 +89,7 @@ def short_keep_alive(monkeypatch):
 
 
 def test_an_unused_kept_connection_is_closed_and_its_thread_given_back(short_keep_alive, caplog):
-    host, port = short_keep_alive.base.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=10) as raw:
+    with socket.create_connection(plain_address(short_keep_alive), timeout=10) as raw:
         raw.sendall(f"GET {HEALTH} HTTP/1.1\r\nHost: {IRSA_HOST}\r\n\r\n".encode())
         start = time.perf_counter()
         received = b"".join(iter(lambda: raw.recv(65536), b""))  # to the end: closed by the server
